@@ -1,0 +1,15 @@
+"""Rprop optimizers for multi-backend Keras 2.3.1 (Theano and TensorFlow 1.15).
+
+Importing the package registers `RProp` and `Rprop` with Keras, so
+``keras.optimizers.get('RProp')`` and ``keras.models.load_model(path)`` find
+them without ``custom_objects``.
+"""
+from keras.utils import get_custom_objects
+
+from legacy_rprop.optimizers import RProp, Rprop
+from legacy_rprop.rules import DEFAULT_VARIANT, VARIANTS
+
+__version__ = '0.1.0'
+__all__ = ['RProp', 'Rprop', 'DEFAULT_VARIANT', 'VARIANTS']
+
+get_custom_objects().update({'RProp': RProp, 'Rprop': Rprop})

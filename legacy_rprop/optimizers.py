@@ -1,0 +1,176 @@
+"""Keras 2.3.1 optimizer classes for the Rprop family."""
+import collections
+import math
+import numbers
+
+import numpy as np
+from keras import backend as K
+from keras.legacy import interfaces
+from keras.optimizers import Optimizer
+
+from legacy_rprop._backend import assign_after_reads
+from legacy_rprop.rules import DEFAULT_VARIANT, USES_LOSS, VARIANTS
+
+Hyper = collections.namedtuple(
+    'Hyper', 'init_alpha scale_up scale_down min_alpha max_alpha')
+
+KERAS_KWARGS = ('clipnorm', 'clipvalue')
+
+
+class RProp(Optimizer):
+    """Resilient backpropagation (Rprop) for full-batch training.
+
+    Every weight w has its own step size D, which adapts to the sign of the
+    gradient g and its previous value g_prev (s = g_prev * g):
+
+        s > 0:  D = min(D * scale_up,   max_alpha)
+        s < 0:  D = max(D * scale_down, min_alpha)
+        s = 0:  D unchanged
+        w = w - sign(g) * D          (see `variant` for the differences)
+
+    # Arguments
+        init_alpha: float > 0, the initial step size D_0. Default 1e-3.
+        scale_up: float > 1, eta+ (growth factor). Default 1.2.
+        scale_down: float in (0, 1), eta- (shrink factor). Default 0.5.
+        min_alpha: float > 0, D_min. Default 1e-6.
+        max_alpha: float >= min_alpha, D_max. Default 50.
+        variant: one of 'keras-answer' (default), 'Rprop-', 'Rprop+',
+            'iRprop-', 'iRprop+'.  'keras-answer' is the rule of the widely
+            copied Keras answer that introduced this class name: the step
+            also shrinks when s == 0 (for instance on the first update).  The
+            others follow Igel & Huesken (2000); see `legacy_rprop.rules`.
+        clipnorm, clipvalue: as in every Keras optimizer.
+
+    # State
+        `self.weights` holds, for the parameters p_0..p_n-1 in the order Keras
+        passes them: step_0..step_n-1, prev_grad_0..prev_grad_n-1, then for
+        Rprop+ and iRprop+ prev_move_0..prev_move_n-1, then for iRprop+ the
+        scalar prev_loss (+inf before the first step).
+    """
+
+    def __init__(self, init_alpha=1e-3, scale_up=1.2, scale_down=0.5,
+                 min_alpha=1e-6, max_alpha=50., variant=DEFAULT_VARIANT,
+                 **kwargs):
+        self._check_keras_kwargs(kwargs)
+        self.hyper = _checked_hyperparameters(
+            Hyper(init_alpha, scale_up, scale_down, min_alpha, max_alpha),
+            names=self.hyper_names)
+        if variant not in VARIANTS:
+            raise ValueError(
+                'variant must be one of %s, got %r'
+                % (', '.join(repr(v) for v in VARIANTS), variant))
+        self.variant = variant
+        super(RProp, self).__init__(**kwargs)
+
+    # the names of the five hyper-parameters, and of any further argument,
+    # in this class's signature
+    hyper_names = Hyper._fields
+    other_names = ('variant',)
+
+    def _check_keras_kwargs(self, kwargs):
+        for key in kwargs:
+            if key not in KERAS_KWARGS:
+                allowed = self.hyper_names + self.other_names + KERAS_KWARGS
+                raise TypeError('%s got an unexpected keyword argument %r; allowed: %s'
+                                % (type(self).__name__, key, ', '.join(allowed)))
+
+    def get_config(self):
+        config = dict(zip(self.hyper_names, self.hyper))
+        config['variant'] = self.variant
+        config.update(super(RProp, self).get_config())
+        return config
+
+    @interfaces.legacy_get_updates_support
+    @K.symbolic
+    def get_updates(self, loss, params):
+        grads = self.get_gradients(loss, params)
+        rule, slots = VARIANTS[self.variant]
+        state = {slot: [self._state_variable(slot, i, p)
+                        for i, p in enumerate(params)]
+                 for slot in slots}
+        self.weights = [v for slot in slots for v in state[slot]]
+
+        assignments = []
+        loss_rose = None
+        if self.variant in USES_LOSS:
+            prev_loss = K.variable(np.inf, dtype=K.dtype(loss), name='prev_loss')
+            self.weights.append(prev_loss)
+            loss_rose = K.greater(loss, prev_loss)
+            assignments.append((prev_loss, loss))
+
+        for i, (p, g) in enumerate(zip(params, grads)):
+            dtype = K.dtype(p)
+            h = Hyper(*(np.asarray(v, dtype=dtype) for v in self.hyper))
+            rose = None if loss_rose is None else K.cast(loss_rose, dtype)
+            new_p, new_state = rule(p, g, {s: state[s][i] for s in slots}, h, rose)
+            if getattr(p, 'constraint', None) is not None:
+                new_p = p.constraint(new_p)
+            assignments.append((p, new_p))
+            assignments.extend((state[s][i], new_state[s]) for s in slots)
+
+        self.updates = assign_after_reads(assignments)
+        return self.updates
+
+    def _state_variable(self, slot, index, param):
+        initial = self.hyper.init_alpha if slot == 'step' else 0.
+        value = np.full(K.int_shape(param), initial, dtype=K.dtype(param))
+        return K.variable(value, dtype=K.dtype(param), name='%s_%d' % (slot, index))
+
+
+class Rprop(RProp):
+    """Rprop+ under the class and argument names of the Keras question.
+
+    That question's code never ran, but it meant Rprop with
+    weight-backtracking; this class is that, working.
+
+    # Arguments
+        init_step: D_0. Default 0.01.
+        posStep: eta+. Default 1.2.
+        negStep: eta-. Default 0.5.
+        minStep: D_min. Default 1e-6.
+        maxStep: D_max. Default 50.
+        clipnorm, clipvalue: as in every Keras optimizer.
+    """
+
+    def __init__(self, init_step=0.01, posStep=1.2, negStep=0.5,
+                 minStep=1e-6, maxStep=50., **kwargs):
+        variant = kwargs.pop('variant', 'Rprop+')
+        self._check_keras_kwargs(kwargs)
+        if variant != 'Rprop+':
+            raise ValueError(
+                "Rprop implements the variant 'Rprop+' only, got variant=%r; "
+                "use RProp(variant=%r) for the others" % (variant, variant))
+        super(Rprop, self).__init__(init_step, posStep, negStep, minStep,
+                                    maxStep, variant='Rprop+', **kwargs)
+
+    hyper_names = ('init_step', 'posStep', 'negStep', 'minStep', 'maxStep')
+    other_names = ()
+
+    def get_config(self):
+        config = super(Rprop, self).get_config()
+        del config['variant']
+        return config
+
+
+def _checked_hyperparameters(hyper, names):
+    """Return `hyper` as floats, or raise ValueError naming the bad argument."""
+    name = dict(zip(Hyper._fields, names))
+    for field, value in hyper._asdict().items():
+        if (isinstance(value, bool) or not isinstance(value, numbers.Real)
+                or not math.isfinite(value)):
+            raise ValueError('%s must be a finite number, got %r'
+                             % (name[field], value))
+    hyper = Hyper(*(float(v) for v in hyper))
+    problems = [
+        (hyper.init_alpha <= 0, 'init_alpha', 'must be > 0'),
+        (hyper.scale_up <= 1, 'scale_up', 'must be > 1'),
+        (not 0 < hyper.scale_down < 1, 'scale_down', 'must be in (0, 1)'),
+        (hyper.min_alpha <= 0, 'min_alpha', 'must be > 0'),
+        (hyper.max_alpha < hyper.min_alpha, 'max_alpha',
+         'must be >= %s (%r)' % (name['min_alpha'], hyper.min_alpha)),
+    ]
+    for failed, field, allowed in problems:
+        if failed:
+            raise ValueError('%s %s, got %r'
+                             % (name[field], allowed, getattr(hyper, field)))
+    return hyper

@@ -1,0 +1,43 @@
+import io
+import os
+import re
+
+from setuptools import find_packages, setup
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def version():
+    with io.open(os.path.join(HERE, 'legacy_rprop', '__init__.py'), encoding='utf-8') as f:
+        return re.search(r"^__version__ = '([^']+)'", f.read(), re.M).group(1)
+
+
+def readme():
+    with io.open(os.path.join(HERE, 'README.md'), encoding='utf-8') as f:
+        return f.read()
+
+
+setup(
+    name='legacy_rprop',
+    version=version(),
+    description='Rprop optimizers and a Keras 1 optimizer compatibility layer '
+                'for multi-backend Keras 2.3.1 on Theano and TensorFlow 1.15',
+    long_description=readme(),
+    long_description_content_type='text/markdown',
+    license='MIT',
+    packages=find_packages(exclude=['tests', 'tests.*']),
+    python_requires='>=3.6, <3.10',
+    install_requires=['keras>=2.3.0,<2.4', 'numpy'],
+    # the same pins as requirements/*.txt
+    extras_require={
+        'theano': ['theano-pymc==1.0.10', 'h5py==2.10.0'],
+        'tensorflow': ['tensorflow==1.15.5', 'protobuf==3.20.3', 'h5py==2.10.0'],
+    },
+    classifiers=[
+        'Programming Language :: Python :: 3.6',
+        'Programming Language :: Python :: 3.7',
+        'Programming Language :: Python :: 3.8',
+        'Programming Language :: Python :: 3.9',
+        'Topic :: Scientific/Engineering :: Artificial Intelligence',
+    ],
+)

@@ -1,0 +1,56 @@
+"""Drive an optimizer with chosen gradients and losses, one step at a time."""
+import numpy as np
+from keras import backend as K
+
+
+class GradientFeeder(object):
+    """Variables whose gradient and loss are whatever the test feeds in.
+
+    The loss is ``sum(p * G) - stop_gradient(sum(p * G)) + E``: its value is
+    the placeholder E and its gradient with respect to p is the placeholder G.
+    """
+
+    def __init__(self, optimizer, initial_weights, constraints=None):
+        constraints = constraints or [None] * len(initial_weights)
+        self.params = [K.variable(w, name='p%d' % i, constraint=c)
+                       for i, (w, c) in enumerate(zip(initial_weights, constraints))]
+        self.grads = [K.placeholder(shape=w.shape, name='g%d' % i)
+                      for i, w in enumerate(initial_weights)]
+        self.loss_value = K.placeholder(shape=(), name='loss')
+        linear = sum(K.sum(p * g) for p, g in zip(self.params, self.grads))
+        loss = linear - K.stop_gradient(linear) + self.loss_value
+        self.optimizer = optimizer
+        updates = optimizer.get_updates(loss=loss, params=self.params)
+        self._step = K.function(self.grads + [self.loss_value], [loss],
+                                updates=updates)
+
+    def step(self, grads, loss=0.):
+        """Run one training step; return the loss value the graph saw."""
+        return self._step(list(grads) + [np.float32(loss)])[0]
+
+    def weights(self):
+        return K.batch_get_value(self.params)
+
+
+def gradient_stream(shapes, steps, seed, zero_fraction=0.15, flip_fraction=0.3):
+    """Gradients with runs of equal signs, sign flips, exact zeros and a wide
+    range of magnitudes, as float32 arrays: a list (per step) of lists."""
+    rng = np.random.RandomState(seed)
+    signs = [rng.choice([-1., 1.], size=s) for s in shapes]
+    stream = []
+    for _ in range(steps):
+        grads = []
+        for k, shape in enumerate(shapes):
+            flip = rng.uniform(size=shape) < flip_fraction
+            signs[k] = np.where(flip, -signs[k], signs[k])
+            magnitude = 10. ** rng.uniform(-6, 3, size=shape)
+            zero = rng.uniform(size=shape) < zero_fraction
+            grads.append(np.where(zero, 0., signs[k] * magnitude).astype('float32'))
+        stream.append(grads)
+    return stream
+
+
+def loss_stream(steps, seed):
+    """Loss values that rise and fall (a random walk), float32."""
+    rng = np.random.RandomState(seed)
+    return (10. + np.cumsum(rng.normal(size=steps))).astype('float32')

@@ -1,0 +1,81 @@
+"""NumPy reference of the five Rprop rules, written from their definitions.
+
+Each rule works on one array of weights, element by element, in the dtype of
+its inputs (float32 in the tests), in the order the definitions state:
+
+    s = g_prev * g
+    s > 0:  D = min(D * eta_plus,  D_max)
+    s < 0:  D = max(D * eta_minus, D_min)
+    s = 0:  D unchanged
+
+keras-answer (the Keras answer's class):  D = min(D*eta_plus, D_max) if s > 0
+    else max(D*eta_minus, D_min);  w -= sign(g) * D;  g_prev = g
+Rprop-:   w -= sign(g) * D;  g_prev = g
+iRprop-:  if s < 0: g = 0;  w -= sign(g) * D;  g_prev = g
+Rprop+:   s >= 0: dw = -sign(g) * D, g_prev = g;  s < 0: dw = -dw_prev, g_prev = 0;
+          w += dw
+iRprop+:  as Rprop+, but on s < 0 dw = -dw_prev only if E_t > E_(t-1), else 0
+"""
+import numpy as np
+
+
+class Reference(object):
+    """State and step of one rule for one weight array."""
+
+    def __init__(self, variant, weights, init_alpha=1e-3, scale_up=1.2,
+                 scale_down=0.5, min_alpha=1e-6, max_alpha=50.):
+        self.variant = variant
+        self.dtype = weights.dtype
+        cast = self.dtype.type
+        self.eta_plus, self.eta_minus = cast(scale_up), cast(scale_down)
+        self.step_min, self.step_max = cast(min_alpha), cast(max_alpha)
+        self.w = weights.copy()
+        self.step = np.full_like(weights, cast(init_alpha))
+        self.g_prev = np.zeros_like(weights)
+        self.dw_prev = np.zeros_like(weights)
+        self.prev_loss = None
+
+    def update(self, g, loss=None):
+        """Apply one step with gradient `g` (and loss `loss` for iRprop+)."""
+        g = np.asarray(g, dtype=self.dtype)
+        w, step, g_prev, dw_prev = self.w, self.step, self.g_prev, self.dw_prev
+        new_w, new_step = w.copy(), step.copy()
+        new_g_prev, new_dw = g.copy(), np.zeros_like(w)
+        loss_rose = self.prev_loss is not None and loss > self.prev_loss
+        for i in np.ndindex(*w.shape):
+            s = g_prev[i] * g[i]
+            if self.variant == 'keras-answer':
+                if s > 0:
+                    new_step[i] = min(step[i] * self.eta_plus, self.step_max)
+                else:
+                    new_step[i] = max(step[i] * self.eta_minus, self.step_min)
+            elif s > 0:
+                new_step[i] = min(step[i] * self.eta_plus, self.step_max)
+            elif s < 0:
+                new_step[i] = max(step[i] * self.eta_minus, self.step_min)
+
+            if self.variant in ('keras-answer', 'Rprop-'):
+                new_w[i] = w[i] - np.sign(g[i]) * new_step[i]
+            elif self.variant == 'iRprop-':
+                gi = g[i] if s >= 0 else self.dtype.type(0)
+                new_w[i] = w[i] - np.sign(gi) * new_step[i]
+                new_g_prev[i] = gi
+            else:
+                if s >= 0:
+                    new_dw[i] = -np.sign(g[i]) * new_step[i]
+                else:
+                    undo = self.variant == 'Rprop+' or loss_rose
+                    new_dw[i] = -dw_prev[i] if undo else self.dtype.type(0)
+                    new_g_prev[i] = 0
+                new_w[i] = w[i] + new_dw[i]
+        self.w, self.step, self.g_prev, self.dw_prev = (
+            new_w, new_step, new_g_prev, new_dw)
+        self.prev_loss = loss
+        return new_w
+
+    def state(self):
+        """The state in the order of the optimizer's slots."""
+        state = {'step': self.step, 'prev_grad': self.g_prev}
+        if self.variant in ('Rprop+', 'iRprop+'):
+            state['prev_move'] = self.dw_prev
+        return state

@@ -1,0 +1,95 @@
+"""Every rule against the NumPy reference, step by step, on this backend."""
+import numpy as np
+import pytest
+from keras.constraints import NonNeg
+
+from harness import GradientFeeder, gradient_stream, loss_stream
+from legacy_rprop import VARIANTS, RProp, Rprop
+from reference import Reference
+
+SHAPES = [(7, 5), (5,), ()]
+STEPS = 120
+TOLERANCE = 1e-6
+
+HYPER_SETS = {
+    'defaults': {},
+    # a narrow step range, so both clipping bounds are hit many times
+    'narrow': dict(init_alpha=0.02, scale_up=1.5, scale_down=0.3,
+                   min_alpha=1e-3, max_alpha=0.1),
+}
+
+
+def initial_weights(seed=0):
+    rng = np.random.RandomState(seed)
+    return [rng.normal(size=s).astype('float32') for s in SHAPES]
+
+
+def run_against_reference(optimizer, variant, hyper, constraints=None,
+                          reference_constraints=None):
+    weights = initial_weights()
+    feeder = GradientFeeder(optimizer, weights, constraints)
+    references = [Reference(variant, w, **hyper) for w in weights]
+    grads_per_step = gradient_stream(SHAPES, STEPS, seed=1)
+    losses = loss_stream(STEPS, seed=2)
+    slots = VARIANTS[variant][1]
+    flips = zeros = 0
+    for t, (grads, loss) in enumerate(zip(grads_per_step, losses)):
+        for ref, g in zip(references, grads):
+            flips += np.sum(ref.g_prev * g < 0)
+            zeros += np.sum(g == 0)
+        assert feeder.step(grads, loss) == loss
+        for k, (ref, g) in enumerate(zip(references, grads)):
+            ref.update(g, loss)
+            if reference_constraints and reference_constraints[k]:
+                ref.w = reference_constraints[k](ref.w)
+        for k, (got, ref) in enumerate(zip(feeder.weights(), references)):
+            np.testing.assert_allclose(
+                got, ref.w, rtol=0, atol=TOLERANCE,
+                err_msg='%s: parameter %d after step %d' % (variant, k, t + 1))
+        state = optimizer.get_weights()
+        expected = [ref.state()[slot] for slot in slots for ref in references]
+        for k, (got, want) in enumerate(zip(state, expected)):
+            np.testing.assert_allclose(
+                got, want, rtol=0, atol=TOLERANCE,
+                err_msg='%s: state %d after step %d' % (variant, k, t + 1))
+    # the stream really exercised the interesting cases
+    assert flips > 200 and zeros > 200
+
+
+@pytest.mark.parametrize('hyper_set', sorted(HYPER_SETS))
+@pytest.mark.parametrize('variant', sorted(VARIANTS))
+def test_every_step_matches_reference(variant, hyper_set):
+    hyper = HYPER_SETS[hyper_set]
+    run_against_reference(RProp(variant=variant, **hyper), variant, hyper)
+
+
+def test_question_class_is_rprop_plus_under_its_own_names():
+    hyper = dict(init_alpha=0.01, scale_up=1.3, scale_down=0.4,
+                 min_alpha=1e-4, max_alpha=2.)
+    optimizer = Rprop(init_step=0.01, posStep=1.3, negStep=0.4,
+                      minStep=1e-4, maxStep=2.)
+    run_against_reference(optimizer, 'Rprop+', hyper)
+
+
+def test_irprop_plus_backtracks_only_when_the_loss_rose():
+    """The gradient flips sign twice: the loss rose at the first flip (the
+    last move is undone) and fell at the second (no move at all)."""
+    feeder = GradientFeeder(RProp(variant='iRprop+', init_alpha=0.1),
+                            [np.zeros(2, 'float32')])
+    feeder.step([np.float32([1., 1.])], loss=5.)    # move -0.1 each
+    feeder.step([np.float32([1., 1.])], loss=4.)    # step 0.12: at -0.22
+    feeder.step([np.float32([-1., -1.])], loss=6.)  # rose: undo -0.12
+    np.testing.assert_allclose(feeder.weights()[0], [-0.1, -0.1], atol=1e-7)
+    feeder.step([np.float32([-1., -1.])], loss=5.)  # g_prev was 0: move +0.06
+    np.testing.assert_allclose(feeder.weights()[0], [-0.04, -0.04], atol=1e-7)
+    feeder.step([np.float32([1., 1.])], loss=4.)    # fell: no undo, no move
+    np.testing.assert_allclose(feeder.weights()[0], [-0.04, -0.04], atol=1e-7)
+
+
+@pytest.mark.parametrize('variant', sorted(VARIANTS))
+def test_constraint_is_applied_after_the_rule(variant):
+    hyper = dict(init_alpha=0.05)
+    run_against_reference(
+        RProp(variant=variant, **hyper), variant, hyper,
+        constraints=[NonNeg(), None, None],
+        reference_constraints=[lambda w: w * (w >= 0), None, None])
