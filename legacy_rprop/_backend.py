@@ -23,8 +23,13 @@ def assign_after_reads(assignments):
     """
     if not IS_TENSORFLOW:
         return [K.update(variable, value) for variable, value in assignments]
-    with tf.control_dependencies([value for _, value in assignments]):
-        return [K.update(variable, value) for variable, value in assignments]
+    # A new value that is a variable itself must be read here, outside the
+    # control block: reading it inside would create a read after the writes.
+    values = [tf.convert_to_tensor(value, dtype=variable.dtype.base_dtype)
+              for variable, value in assignments]
+    with tf.control_dependencies(values):
+        return [K.update(variable, value)
+                for (variable, _), value in zip(assignments, values)]
 
 
 def where(condition, if_true, if_false):

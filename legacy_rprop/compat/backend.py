@@ -1,0 +1,53 @@
+"""``keras.backend`` as Keras-1-era optimizer code expects it.
+
+Everything ``keras.backend`` exports is here unchanged, except:
+
+- `update`, `update_add`, `update_sub` return ``(variable, new_value)``
+  pairs, as Keras 1 did, instead of TensorFlow assign ops; the compat
+  `Optimizer` turns them into writes that run after every read of the step.
+  (Keras 2.3.1's own ``K.function`` also accepts such pairs.)
+- `variable` also accepts a symbolic initial value computed from other
+  variables (``numpy.ones(shape) * some_variable``); it is evaluated once,
+  when the variable is created.
+
+and these Keras 1 names, which Keras 2.3.1 no longer exports, are back:
+`get_variable_shape` (= int_shape), `lesser` (= less),
+`lesser_equal` (= less_equal).
+"""
+from keras.backend import *  # noqa: F401,F403 -- this module *is* the Keras backend
+from keras import backend as _keras_backend
+
+
+def update(x, new_x):
+    """Schedule ``x = new_x`` for the end of the step."""
+    return (x, new_x)
+
+
+def update_add(x, increment):
+    """Schedule ``x = x + increment`` for the end of the step."""
+    return (x, x + increment)
+
+
+def update_sub(x, decrement):
+    """Schedule ``x = x - decrement`` for the end of the step."""
+    return (x, x - decrement)
+
+
+def variable(value, dtype=None, name=None, constraint=None):
+    """`keras.backend.variable`, also for a value computed from variables."""
+    if _keras_backend.is_tensor(value):
+        # On TF 1.15 a variable whose initializer reads another, not yet
+        # initialized variable fails with FailedPreconditionError; take the
+        # value now instead.
+        value = _keras_backend.eval(value)
+    return _keras_backend.variable(value, dtype=dtype, name=name,
+                                   constraint=constraint)
+
+
+def get_variable_shape(x):
+    """Keras 1: the shape of a variable, as a tuple of ints."""
+    return _keras_backend.int_shape(x)
+
+
+lesser = _keras_backend.less
+lesser_equal = _keras_backend.less_equal

@@ -1,0 +1,121 @@
+"""The compat layer: Keras 1 style optimizers on Keras 2.3.1, this backend."""
+import numpy as np
+import pytest
+from keras.callbacks import LearningRateScheduler
+from keras.constraints import NonNeg
+
+from legacy_rprop import RProp
+from legacy_rprop.compat import Optimizer, backend
+from models import classifier, fit_full_batch
+from old_style_optimizers import (NewStyleSGD, OldSGD, PythonIfOptimizer,
+                                  SignStepOptimizer)
+
+
+def test_old_style_optimizer_gives_the_numbers_of_rprop():
+    old = classifier(SignStepOptimizer(first_step=0.01))
+    new = classifier(RProp(init_alpha=0.01))
+    old_losses = fit_full_batch(old, 60)
+    new_losses = fit_full_batch(new, 60)
+    assert new_losses[-1] < new_losses[0] / 5
+    np.testing.assert_allclose(old_losses, new_losses, rtol=0, atol=1e-6)
+    for a, b in zip(old.get_weights(), new.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+    for a, b in zip(old.optimizer.get_weights(), new.optimizer.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+
+
+def test_constraints_reach_old_code_through_the_constraints_argument():
+    model = classifier(SignStepOptimizer(first_step=0.05),
+                       kernel_constraint=NonNeg())
+    fit_full_batch(model, 10)
+    kernel = model.get_weights()[0]
+    assert np.all(kernel >= 0)
+    # without the constraint the same run has negative kernel entries
+    free = classifier(SignStepOptimizer(first_step=0.05))
+    fit_full_batch(free, 10)
+    assert np.any(free.get_weights()[0] < 0)
+
+
+def test_old_sgd_takes_plain_gradient_steps_and_counts_them():
+    old = classifier(OldSGD(lr=0.1))
+    new = classifier(NewStyleSGD(learning_rate=0.1))
+    old_losses = fit_full_batch(old, 5)
+    new_losses = fit_full_batch(new, 5)
+    np.testing.assert_allclose(old_losses, new_losses, rtol=0, atol=1e-6)
+    assert backend.get_value(old.optimizer.iterations) == 5
+    assert backend.get_value(new.optimizer.iterations) == 5
+    assert old_losses[-1] < old_losses[0]
+
+
+def test_lr_and_learning_rate_are_one_variable_for_keras_callbacks():
+    optimizer = OldSGD(lr=0.1)
+    assert optimizer.lr is optimizer.learning_rate
+    model = classifier(optimizer)
+    seen = []
+
+    def schedule(epoch, lr):
+        seen.append(lr)
+        return 0.1 / (epoch + 1)
+
+    fit_full_batch(model, 3, callbacks=[LearningRateScheduler(schedule)])
+    np.testing.assert_allclose(seen, [0.1, 0.1, 0.05], rtol=1e-6)
+    np.testing.assert_allclose(backend.get_value(optimizer.learning_rate), 0.1 / 3,
+                               rtol=1e-6)
+    optimizer.lr = backend.variable(0.5)
+    assert optimizer.learning_rate is optimizer.lr
+
+
+def test_python_if_on_a_tensor_names_the_fix():
+    with pytest.raises(TypeError) as error:
+        fit_full_batch(classifier(PythonIfOptimizer()), 1)
+    message = str(error.value)
+    assert 'PythonIfOptimizer.get_updates used a tensor as a Python truth value' in message
+    assert 'K.switch(condition, value_if_true, value_if_false)' in message
+
+
+def test_backend_has_the_keras1_names():
+    x = backend.variable(np.zeros((3, 4)))
+    assert backend.get_variable_shape(x) == (3, 4)
+    a, b = backend.variable([1., 2., 3.]), backend.variable([2., 2., 2.])
+    np.testing.assert_array_equal(backend.eval(backend.lesser(a, b)), [True, False, False])
+    np.testing.assert_array_equal(backend.eval(backend.lesser_equal(a, b)), [True, True, False])
+    # everything else is keras.backend itself
+    from keras import backend as keras_backend
+    assert backend.switch is keras_backend.switch
+    assert backend.floatx() == keras_backend.floatx()
+
+
+def test_variable_from_a_value_computed_from_another_variable():
+    scale = backend.variable(0.25)
+    derived = backend.variable(np.ones((2, 3)) * scale)
+    np.testing.assert_array_equal(backend.get_value(derived), np.full((2, 3), 0.25))
+    backend.set_value(scale, 1.)  # taken at creation, not linked afterwards
+    np.testing.assert_array_equal(backend.get_value(derived), np.full((2, 3), 0.25))
+
+
+class SwapOptimizer(Optimizer):
+    """Swaps two state variables every step (and leaves params alone)."""
+
+    def get_updates(self, loss, params):
+        self.a, self.b = backend.variable(1.), backend.variable(2.)
+        return [backend.update(self.a, self.b), backend.update(self.b, self.a)]
+
+
+def test_updates_see_pre_step_values():
+    """Each write of the swap must see the other variable's value from
+    before the step, whatever order the backend runs them in."""
+    optimizer = SwapOptimizer()
+    loss = backend.variable(0.) * 1.
+    step = backend.function([], [loss], updates=optimizer.get_updates(loss, []))
+    for expected in [(2., 1.), (1., 2.)] * 20:
+        step([])
+        assert (backend.get_value(optimizer.a), backend.get_value(optimizer.b)) == expected
+
+
+def test_update_helpers_return_keras1_pairs():
+    c = backend.variable(10.)
+    one, three = backend.constant(1.), backend.constant(3.)
+    for pair, value in [(backend.update(c, three), 3.), (backend.update_add(c, one), 11.),
+                        (backend.update_sub(c, one), 9.)]:
+        assert pair[0] is c
+        assert backend.eval(pair[1]) == value
