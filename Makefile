@@ -1,13 +1,23 @@
-# Entry points for a fresh machine with pyenv's Python 3.7 and 3.9 (see README).
+# Entry points for a fresh Debian machine with pyenv's Python 3.7 and 3.9
+# (see README): `make demo`, `make test`.
 export PYENV_VERSION ?= 3.11.7:3.7.16:3.9.18
 CACHE ?= $(CURDIR)/.cache
 export LEGACY_RPROP_CACHE := $(CACHE)
-TOX = $(CACHE)/tools/bin/tox
+TOOLS = $(CACHE)/tools/bin
+# the tox environment the demo runs in: py37-tensorflow or py37-theano
+DEMO_ENV ?= py37-tensorflow
+DEMO_ARGS ?=
 
-.PHONY: bootstrap test
-bootstrap:
+.PHONY: test demo
+
+# every tox environment (both backends); fails if any fails or skips a test
+test:
 	tools/bootstrap
+	$(TOOLS)/hadolint docker/theano.Dockerfile docker/tensorflow.Dockerfile
+	$(TOOLS)/tox $(TOX_ARGS)
 
-# every backend; fails if any environment fails or runs no tests
-test: bootstrap
-	$(TOX) $(TOX_ARGS)
+# the demo on one backend; writes demo-output/demo.{md,json,png}
+demo:
+	tools/bootstrap demo
+	$(TOOLS)/tox exec -e $(DEMO_ENV) -- python -m legacy_rprop demo --out $(CURDIR)/demo-output $(DEMO_ARGS)
+

@@ -32,7 +32,9 @@ setup(
     extras_require={
         'theano': ['theano-pymc==1.0.10', 'h5py==2.10.0'],
         'tensorflow': ['tensorflow==1.15.5', 'protobuf==3.20.3', 'h5py==2.10.0'],
+        'demo': ['matplotlib', 'scikit-learn'],
     },
+    entry_points={'console_scripts': ['legacy-rprop = legacy_rprop.__main__:main']},
     classifiers=[
         'Programming Language :: Python :: 3.6',
         'Programming Language :: Python :: 3.7',

@@ -1,0 +1,91 @@
+"""Command line: ``python -m legacy_rprop demo [options]`` (or ``legacy-rprop demo``)."""
+import argparse
+import os
+import sys
+
+from keras import backend as K
+
+from legacy_rprop import RProp, __version__
+from legacy_rprop import demo, problems
+
+
+def parser():
+    p = argparse.ArgumentParser(
+        prog='legacy-rprop',
+        description='legacy_rprop %s: Rprop optimizers for Keras 2.3.1.' % __version__)
+    commands = p.add_subparsers(dest='command', metavar='COMMAND')
+    commands.required = True
+    d = commands.add_parser(
+        'demo', help='train the classic Rprop problems with every optimizer',
+        description=(
+            'Train the classic Rprop benchmark problems full-batch with every '
+            'Rprop variant and, for comparison, Keras\' SGD and Adam at their '
+            'defaults. Prints a line per run while it goes, then a table '
+            '(per optimizer and problem: epochs to reach the target loss, final '
+            'loss, milliseconds per epoch), and writes demo.md, demo.json and '
+            'demo.png (loss curves, log scale) to the output folder. The same '
+            'seed gives the same epochs and losses; the timings are measured.'))
+    d.add_argument('--backend', choices=('theano', 'tensorflow'),
+                   help='Keras backend (default: the active one, from '
+                        'KERAS_BACKEND or ~/.keras/keras.json; now %s)' % K.backend())
+    d.add_argument('--problems', nargs='+', choices=list(problems.PROBLEMS),
+                   default=list(problems.PROBLEMS), metavar='PROBLEM',
+                   help='problems to train (default: all of %s)' % ', '.join(problems.PROBLEMS))
+    d.add_argument('--optimizers', nargs='+', choices=list(demo.OPTIMIZERS),
+                   default=list(demo.OPTIMIZERS), metavar='OPTIMIZER',
+                   help='optimizers to compare (default: all of %s)' % ', '.join(demo.OPTIMIZERS))
+    d.add_argument('--epochs', type=_positive_int,
+                   help="epochs per run (default: each problem's own: xor and "
+                        "encoder 200, spirals 3000, cancer 300)")
+    d.add_argument('--seed', type=int, default=0,
+                   help='seed of the initial weights (default: 0)')
+    d.add_argument('--init-alpha', type=_init_alpha, default=demo.DEMO_INIT_ALPHA,
+                   help='initial step size of the Rprop variants (default: %g, '
+                        'as in Riedmiller & Braun 1993)' % demo.DEMO_INIT_ALPHA)
+    d.add_argument('--out', default='demo-output',
+                   help='folder for demo.md, demo.json, demo.png (default: demo-output)')
+    return p
+
+
+def _positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError('must be >= 1, got %d' % value)
+    return value
+
+
+def _init_alpha(text):
+    value = float(text)
+    try:
+        RProp(init_alpha=value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error))
+    return value
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    args = parser().parse_args(argv)
+    if args.backend and args.backend != K.backend():
+        # Keras picks its backend once, at import: start again on the other one
+        env = dict(os.environ, KERAS_BACKEND=args.backend)
+        os.execve(sys.executable, [sys.executable, '-m', 'legacy_rprop'] + argv, env)
+    title = 'legacy_rprop demo: Keras %s on %s, seed %d, Rprop init_alpha %g' % (
+        _keras_version(), K.backend(), args.seed, args.init_alpha)
+    print(title, flush=True)
+    results = demo.run(args.problems, args.optimizers, args.epochs, args.seed,
+                       args.init_alpha,
+                       progress=lambda line: print(line, flush=True))
+    print('\n' + demo.table(results))
+    paths = demo.write_outputs(results, args.out, title)
+    print('\nwrote %s' % ', '.join(paths[ext] for ext in ('md', 'json', 'png')))
+    return 0
+
+
+def _keras_version():
+    import keras
+    return keras.__version__
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""The Docker images run what tox runs: same pins, environment and command.
+
+No Docker engine runs in CI, so the Dockerfiles are checked statically here
+(hadolint runs in `make test`): a green tox environment is evidence for the
+image of the same backend."""
+import configparser
+import json
+import os
+import re
+import shlex
+
+import pytest
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir)
+BACKENDS = ('theano', 'tensorflow')
+# set by tox for its own bookkeeping, or by the image for pip only
+TOX_ONLY = {'PYTEST_ADDOPTS'}
+IMAGE_ONLY = {'PIP_NO_CACHE_DIR', 'PIP_DISABLE_PIP_VERSION_CHECK'}
+
+
+def read(*path):
+    with open(os.path.join(ROOT, *path)) as f:
+        return f.read()
+
+
+def tox_values(key, env):
+    """The lines of [testenv] `key` that apply to `env` (factor-conditional
+    lines like ``theano,crossbackend: ...`` included when a factor matches)."""
+    config = configparser.ConfigParser(interpolation=None)
+    config.read_string(read('tox.ini'))
+    factors = set(env.split('-'))
+    values = []
+    for line in config['testenv'][key].strip().splitlines():
+        match = re.match(r'^([\w,]+):\s*(.*)$', line.strip())
+        if match and not match.group(2).startswith('//'):
+            if factors & set(match.group(1).split(',')):
+                values.append(match.group(2))
+        else:
+            values.append(line.strip())
+    return values
+
+
+def dockerfile(backend):
+    """Instructions of docker/<backend>.Dockerfile as (keyword, argument)."""
+    text = re.sub(r'\\\n', ' ', read('docker', backend + '.Dockerfile'))
+    lines = [l.strip() for l in text.splitlines() if l.strip() and not l.strip().startswith('#')]
+    return [tuple(l.split(None, 1)) for l in lines]
+
+
+def instructions(backend, keyword):
+    return [arg for key, arg in dockerfile(backend) if key == keyword]
+
+
+def without_cache_dir(flags):
+    return ','.join(f for f in flags.split(',') if not f.startswith('base_compiledir='))
+
+
+@pytest.mark.parametrize('backend', BACKENDS)
+def test_image_installs_the_requirement_files_of_its_tox_environment(backend):
+    tox_files = [d.split()[1] for d in tox_values('deps', 'py37-' + backend)]
+    installs = [shlex.split(run) for run in instructions(backend, 'RUN')
+                if run.startswith('pip install -r')]
+    assert len(installs) == 1
+    image_files = [arg for flag, arg in zip(installs[0], installs[0][1:]) if flag == '-r']
+    assert image_files == tox_files
+    assert 'RUN pip install --no-deps .' in ['RUN ' + r for r in instructions(backend, 'RUN')]
+
+
+@pytest.mark.parametrize('backend', BACKENDS)
+def test_image_runs_the_command_of_its_tox_environment(backend):
+    tox_commands = tox_values('commands', 'py37-' + backend)
+    assert len(tox_commands) == 1
+    tox_command = [a for a in shlex.split(tox_commands[0]) if a != '{posargs}']
+    assert json.loads(instructions(backend, 'CMD')[0]) == tox_command
+    assert instructions(backend, 'WORKDIR')[-1] == '/app/tests'  # tox: changedir tests
+
+
+@pytest.mark.parametrize('backend', BACKENDS)
+def test_image_sets_the_environment_of_its_tox_environment(backend):
+    tox_env = dict(re.split(r'\s*=\s*', line, 1) for line in tox_values('setenv', 'py37-' + backend))
+    image_env = dict(pair.split('=', 1) for pair in shlex.split(' '.join(instructions(backend, 'ENV'))))
+    for name in TOX_ONLY:
+        tox_env.pop(name)
+    for name in IMAGE_ONLY:
+        image_env.pop(name)
+    if 'THEANO_FLAGS' in tox_env:
+        tox_env['THEANO_FLAGS'] = without_cache_dir(tox_env['THEANO_FLAGS'])
+        image_env['THEANO_FLAGS'] = without_cache_dir(image_env['THEANO_FLAGS'])
+    assert image_env == tox_env
+    assert image_env['KERAS_BACKEND'] == backend
+
+
+@pytest.mark.parametrize('backend', BACKENDS)
+def test_image_uses_the_python_of_its_tox_environment(backend):
+    assert re.match(r'python:3\.7(\.\d+)?-', instructions(backend, 'FROM')[0])
+
+
+@pytest.mark.parametrize('backend', BACKENDS)
+def test_every_copy_source_exists(backend):
+    copies = instructions(backend, 'COPY')
+    assert copies
+    for copy in copies:
+        for source in shlex.split(copy)[:-1]:
+            assert os.path.exists(os.path.join(ROOT, source)), source
+
+
+def test_setup_extras_pin_the_versions_of_the_requirement_files():
+    setup = read('setup.py')
+    for backend, package in (('theano', 'theano-pymc'), ('tensorflow', 'tensorflow')):
+        pins = dict(line.split('==') for line in read('requirements', backend + '.txt').splitlines()
+                    if '==' in line and not line.startswith('#') and ';' not in line)
+        assert "'%s==%s'" % (package, pins[package]) in setup
+        assert "'h5py==%s'" % pins['h5py'] in setup
