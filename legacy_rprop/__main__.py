@@ -70,6 +70,7 @@ def main(argv=None):
         # Keras picks its backend once, at import: start again on the other one
         env = dict(os.environ, KERAS_BACKEND=args.backend)
         os.execve(sys.executable, [sys.executable, '-m', 'legacy_rprop'] + argv, env)
+    _check_demo_dependencies()
     title = 'legacy_rprop demo: Keras %s on %s, seed %d, Rprop init_alpha %g' % (
         _keras_version(), K.backend(), args.seed, args.init_alpha)
     print(title, flush=True)
@@ -80,6 +81,18 @@ def main(argv=None):
     paths = demo.write_outputs(results, args.out, title)
     print('\nwrote %s' % ', '.join(paths[ext] for ext in ('md', 'json', 'png')))
     return 0
+
+
+def _check_demo_dependencies():
+    missing = []
+    for module, package in (('matplotlib', 'matplotlib'), ('sklearn', 'scikit-learn')):
+        try:
+            __import__(module)
+        except ImportError:
+            missing.append(package)
+    if missing:
+        sys.exit('legacy-rprop demo needs %s: pip install %s (or the "demo" extra: '
+                 'pip install legacy_rprop[demo])' % (' and '.join(missing), ' '.join(missing)))
 
 
 def _keras_version():

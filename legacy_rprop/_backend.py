@@ -40,3 +40,14 @@ def where(condition, if_true, if_false):
     if IS_TENSORFLOW:
         return tf.where(condition, if_true, if_false)
     return K.switch(condition, if_true, if_false)
+
+
+def sign(x):
+    """-1, 0 or 1 per element, and NaN for NaN, as in NumPy and Theano.
+
+    (TensorFlow's own sign returns 0 for NaN, which would turn a NaN gradient
+    into a silent "no move" instead of propagating it.)
+    """
+    if IS_TENSORFLOW:
+        return tf.where(tf.is_nan(x), x, tf.sign(x))
+    return K.sign(x)

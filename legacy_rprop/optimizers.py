@@ -8,13 +8,25 @@ from keras import backend as K
 from keras.legacy import interfaces
 from keras.optimizers import Optimizer
 
-from legacy_rprop._backend import assign_after_reads
+from legacy_rprop._backend import assign_after_reads, where
 from legacy_rprop.rules import DEFAULT_VARIANT, USES_LOSS, VARIANTS
 
 Hyper = collections.namedtuple(
     'Hyper', 'init_alpha scale_up scale_down min_alpha max_alpha')
 
 KERAS_KWARGS = ('clipnorm', 'clipvalue')
+
+# what to do with an element whose gradient is NaN or +-inf
+NONFINITE_POLICIES = ('skip', 'propagate')
+
+
+class OptimizerStateError(Exception):
+    """Saved optimizer state that does not fit the optimizer and model.
+
+    Deliberately not a ValueError: Keras 2.3.1's ``load_model`` turns a
+    ValueError from ``set_weights`` into a warning and trains on from fresh
+    state, which for Rprop silently restarts every step size.
+    """
 
 
 class RProp(Optimizer):
@@ -29,16 +41,28 @@ class RProp(Optimizer):
         w = w - sign(g) * D          (see `variant` for the differences)
 
     # Arguments
-        init_alpha: float > 0, the initial step size D_0. Default 1e-3.
+        init_alpha: the initial step size D_0, in [min_alpha, max_alpha].
+            Default 1e-3.
         scale_up: float > 1, eta+ (growth factor). Default 1.2.
         scale_down: float in (0, 1), eta- (shrink factor). Default 0.5.
         min_alpha: float > 0, D_min. Default 1e-6.
         max_alpha: float >= min_alpha, D_max. Default 50.
+            Every step size stays within [min_alpha, max_alpha].
         variant: one of 'keras-answer' (default), 'Rprop-', 'Rprop+',
             'iRprop-', 'iRprop+'.  'keras-answer' is the rule of the widely
             copied Keras answer that introduced this class name: the step
             also shrinks when s == 0 (for instance on the first update).  The
             others follow Igel & Huesken (2000); see `legacy_rprop.rules`.
+        nonfinite: 'skip' (default) or 'propagate'.  With 'skip', an element
+            whose gradient is NaN or +-inf keeps its weight and all its state
+            for that step, as if it had not been part of the step; the other
+            elements update as usual (and with iRprop+, a non-finite loss
+            does not replace the previous loss).  With 'propagate', as in
+            Keras' built-in optimizers, sign(NaN) = NaN reaches the weight and
+            its step size and stays there for good.  'skip' is the default
+            because one bad batch in a long unattended full-batch run should
+            not destroy the model; watch the loss (or use Keras'
+            TerminateOnNaN) to notice that steps were skipped.
         clipnorm, clipvalue: as in every Keras optimizer.
 
     # State
@@ -50,7 +74,7 @@ class RProp(Optimizer):
 
     def __init__(self, init_alpha=1e-3, scale_up=1.2, scale_down=0.5,
                  min_alpha=1e-6, max_alpha=50., variant=DEFAULT_VARIANT,
-                 **kwargs):
+                 nonfinite='skip', **kwargs):
         self._check_keras_kwargs(kwargs)
         self.hyper = _checked_hyperparameters(
             Hyper(init_alpha, scale_up, scale_down, min_alpha, max_alpha),
@@ -60,12 +84,16 @@ class RProp(Optimizer):
                 'variant must be one of %s, got %r'
                 % (', '.join(repr(v) for v in VARIANTS), variant))
         self.variant = variant
+        if nonfinite not in NONFINITE_POLICIES:
+            raise ValueError('nonfinite must be one of %s, got %r' % (
+                ', '.join(repr(v) for v in NONFINITE_POLICIES), nonfinite))
+        self.nonfinite = nonfinite
         super(RProp, self).__init__(**kwargs)
 
     # the names of the five hyper-parameters, and of any further argument,
     # in this class's signature
     hyper_names = Hyper._fields
-    other_names = ('variant',)
+    other_names = ('variant', 'nonfinite')
 
     def _check_keras_kwargs(self, kwargs):
         for key in kwargs:
@@ -77,6 +105,7 @@ class RProp(Optimizer):
     def get_config(self):
         config = dict(zip(self.hyper_names, self.hyper))
         config['variant'] = self.variant
+        config['nonfinite'] = self.nonfinite
         config.update(super(RProp, self).get_config())
         return config
 
@@ -90,31 +119,66 @@ class RProp(Optimizer):
                  for slot in slots}
         self.weights = [v for slot in slots for v in state[slot]]
 
+        skip = self.nonfinite == 'skip'
         assignments = []
         loss_rose = None
         if self.variant in USES_LOSS:
             prev_loss = K.variable(np.inf, dtype=K.dtype(loss), name='prev_loss')
             self.weights.append(prev_loss)
             loss_rose = K.greater(loss, prev_loss)
-            assignments.append((prev_loss, loss))
+            assignments.append(
+                (prev_loss, where(is_finite(loss), loss, prev_loss) if skip else loss))
 
         for i, (p, g) in enumerate(zip(params, grads)):
             dtype = K.dtype(p)
             h = Hyper(*(np.asarray(v, dtype=dtype) for v in self.hyper))
             rose = None if loss_rose is None else K.cast(loss_rose, dtype)
-            new_p, new_state = rule(p, g, {s: state[s][i] for s in slots}, h, rose)
+            old_state = {s: state[s][i] for s in slots}
+            new_p, new_state = rule(p, g, old_state, h, rose)
+            if skip:
+                finite = is_finite(g)
+                new_p = where(finite, new_p, p)
+                new_state = {s: where(finite, new_state[s], old_state[s]) for s in slots}
             if getattr(p, 'constraint', None) is not None:
                 new_p = p.constraint(new_p)
+                if skip:  # the constraint must not move a skipped element either
+                    new_p = where(finite, new_p, p)
             assignments.append((p, new_p))
-            assignments.extend((state[s][i], new_state[s]) for s in slots)
+            assignments.extend((old_state[s], new_state[s]) for s in slots)
 
         self.updates = assign_after_reads(assignments)
         return self.updates
+
+    def set_weights(self, weights):
+        """Load state saved by `get_weights` (or by ``model.save``).
+
+        Raises `OptimizerStateError` if the arrays do not have the number and
+        shapes this optimizer holds for this model (state of another variant
+        or of another model); nothing is loaded then.
+        """
+        expected = [tuple(K.int_shape(w)) for w in self.weights]
+        got = [tuple(np.shape(w)) for w in weights]
+        if got != expected:
+            names = [w.name.rsplit('/', 1)[-1].split(':')[0] for w in self.weights]
+            raise OptimizerStateError(
+                '%s(variant=%r) cannot load this optimizer state: for this model '
+                'it holds %d arrays %s with shapes %s, but got %d arrays with '
+                'shapes %s. The state was saved by another Rprop variant or for '
+                'another model. Nothing was loaded; to restart the optimizer on '
+                'purpose, load the model with compile=False and compile it again.'
+                % (type(self).__name__, self.variant, len(expected), names,
+                   expected, len(got), got))
+        super(RProp, self).set_weights(weights)
 
     def _state_variable(self, slot, index, param):
         initial = self.hyper.init_alpha if slot == 'step' else 0.
         value = np.full(K.int_shape(param), initial, dtype=K.dtype(param))
         return K.variable(value, dtype=K.dtype(param), name='%s_%d' % (slot, index))
+
+
+def is_finite(x):
+    """True where x is neither NaN nor +-inf."""
+    return K.less(K.abs(x), np.inf)
 
 
 class Rprop(RProp):
@@ -129,11 +193,12 @@ class Rprop(RProp):
         negStep: eta-. Default 0.5.
         minStep: D_min. Default 1e-6.
         maxStep: D_max. Default 50.
+        nonfinite: 'skip' (default) or 'propagate', as for `RProp`.
         clipnorm, clipvalue: as in every Keras optimizer.
     """
 
     def __init__(self, init_step=0.01, posStep=1.2, negStep=0.5,
-                 minStep=1e-6, maxStep=50., **kwargs):
+                 minStep=1e-6, maxStep=50., nonfinite='skip', **kwargs):
         variant = kwargs.pop('variant', 'Rprop+')
         self._check_keras_kwargs(kwargs)
         if variant != 'Rprop+':
@@ -141,10 +206,11 @@ class Rprop(RProp):
                 "Rprop implements the variant 'Rprop+' only, got variant=%r; "
                 "use RProp(variant=%r) for the others" % (variant, variant))
         super(Rprop, self).__init__(init_step, posStep, negStep, minStep,
-                                    maxStep, variant='Rprop+', **kwargs)
+                                    maxStep, variant='Rprop+', nonfinite=nonfinite,
+                                    **kwargs)
 
     hyper_names = ('init_step', 'posStep', 'negStep', 'minStep', 'maxStep')
-    other_names = ()
+    other_names = ('nonfinite',)
 
     def get_config(self):
         config = super(Rprop, self).get_config()
@@ -168,6 +234,9 @@ def _checked_hyperparameters(hyper, names):
         (hyper.min_alpha <= 0, 'min_alpha', 'must be > 0'),
         (hyper.max_alpha < hyper.min_alpha, 'max_alpha',
          'must be >= %s (%r)' % (name['min_alpha'], hyper.min_alpha)),
+        (not hyper.min_alpha <= hyper.init_alpha <= hyper.max_alpha, 'init_alpha',
+         'must be between %s (%r) and %s (%r)' % (
+             name['min_alpha'], hyper.min_alpha, name['max_alpha'], hyper.max_alpha)),
     ]
     for failed, field, allowed in problems:
         if failed:

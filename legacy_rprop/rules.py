@@ -16,7 +16,7 @@ exact on every backend.
 """
 from keras import backend as K
 
-from legacy_rprop._backend import where
+from legacy_rprop._backend import sign, where
 
 
 def adapt_step(step, s, h):
@@ -39,7 +39,7 @@ def keras_answer(w, g, state, h, loss_rose=None):
     step = where(s > 0,
                  K.minimum(step * h.scale_up, h.max_alpha),
                  K.maximum(step * h.scale_down, h.min_alpha))
-    return w - K.sign(g) * step, {'step': step, 'prev_grad': g}
+    return w - sign(g) * step, {'step': step, 'prev_grad': g}
 
 
 def rprop_minus(w, g, state, h, loss_rose=None):
@@ -48,7 +48,7 @@ def rprop_minus(w, g, state, h, loss_rose=None):
         D = adapt(D, s);  w = w - sign(g) * D;  g_prev = g
     """
     step = adapt_step(state['step'], g * state['prev_grad'], h)
-    return w - K.sign(g) * step, {'step': step, 'prev_grad': g}
+    return w - sign(g) * step, {'step': step, 'prev_grad': g}
 
 
 def irprop_minus(w, g, state, h, loss_rose=None):
@@ -59,7 +59,7 @@ def irprop_minus(w, g, state, h, loss_rose=None):
     s = g * state['prev_grad']
     step = adapt_step(state['step'], s, h)
     g = where(s < 0, K.zeros_like(g), g)
-    return w - K.sign(g) * step, {'step': step, 'prev_grad': g}
+    return w - sign(g) * step, {'step': step, 'prev_grad': g}
 
 
 def rprop_plus(w, g, state, h, loss_rose=None):
@@ -86,7 +86,7 @@ def _backtracking(w, g, state, h, undo_factor):
     s = g * state['prev_grad']
     step = adapt_step(state['step'], s, h)
     flipped = s < 0
-    move = where(flipped, -state['prev_move'] * undo_factor, -K.sign(g) * step)
+    move = where(flipped, -state['prev_move'] * undo_factor, -sign(g) * step)
     prev_grad = where(flipped, K.zeros_like(g), g)
     return w + move, {'step': step, 'prev_grad': prev_grad, 'prev_move': move}
 

@@ -12,11 +12,12 @@ class GradientFeeder(object):
 
     def __init__(self, optimizer, initial_weights, constraints=None):
         constraints = constraints or [None] * len(initial_weights)
-        self.params = [K.variable(w, name='p%d' % i, constraint=c)
+        self.params = [K.variable(w, dtype=str(w.dtype), name='p%d' % i, constraint=c)
                        for i, (w, c) in enumerate(zip(initial_weights, constraints))]
-        self.grads = [K.placeholder(shape=w.shape, name='g%d' % i)
+        self.dtype = initial_weights[0].dtype
+        self.grads = [K.placeholder(shape=w.shape, dtype=str(w.dtype), name='g%d' % i)
                       for i, w in enumerate(initial_weights)]
-        self.loss_value = K.placeholder(shape=(), name='loss')
+        self.loss_value = K.placeholder(shape=(), dtype=str(self.dtype), name='loss')
         linear = sum(K.sum(p * g) for p, g in zip(self.params, self.grads))
         loss = linear - K.stop_gradient(linear) + self.loss_value
         self.optimizer = optimizer
@@ -26,7 +27,7 @@ class GradientFeeder(object):
 
     def step(self, grads, loss=0.):
         """Run one training step; return the loss value the graph saw."""
-        return self._step(list(grads) + [np.float32(loss)])[0]
+        return self._step(list(grads) + [self.dtype.type(loss)])[0]
 
     def weights(self):
         return K.batch_get_value(self.params)

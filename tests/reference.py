@@ -15,6 +15,10 @@ iRprop-:  if s < 0: g = 0;  w -= sign(g) * D;  g_prev = g
 Rprop+:   s >= 0: dw = -sign(g) * D, g_prev = g;  s < 0: dw = -dw_prev, g_prev = 0;
           w += dw
 iRprop+:  as Rprop+, but on s < 0 dw = -dw_prev only if E_t > E_(t-1), else 0
+
+With nonfinite='skip', an element whose gradient is NaN or +-inf keeps its
+weight and state for that step, and a non-finite loss does not replace the
+previous loss.
 """
 import numpy as np
 
@@ -23,8 +27,9 @@ class Reference(object):
     """State and step of one rule for one weight array."""
 
     def __init__(self, variant, weights, init_alpha=1e-3, scale_up=1.2,
-                 scale_down=0.5, min_alpha=1e-6, max_alpha=50.):
+                 scale_down=0.5, min_alpha=1e-6, max_alpha=50., nonfinite='skip'):
         self.variant = variant
+        self.skip_nonfinite = nonfinite == 'skip'
         self.dtype = weights.dtype
         cast = self.dtype.type
         self.eta_plus, self.eta_minus = cast(scale_up), cast(scale_down)
@@ -43,6 +48,9 @@ class Reference(object):
         new_g_prev, new_dw = g.copy(), np.zeros_like(w)
         loss_rose = self.prev_loss is not None and loss > self.prev_loss
         for i in np.ndindex(*w.shape):
+            if self.skip_nonfinite and not np.isfinite(g[i]):
+                new_g_prev[i], new_dw[i] = g_prev[i], dw_prev[i]
+                continue
             s = g_prev[i] * g[i]
             if self.variant == 'keras-answer':
                 if s > 0:
@@ -70,7 +78,8 @@ class Reference(object):
                 new_w[i] = w[i] + new_dw[i]
         self.w, self.step, self.g_prev, self.dw_prev = (
             new_w, new_step, new_g_prev, new_dw)
-        self.prev_loss = loss
+        if not (self.skip_nonfinite and loss is not None and not np.isfinite(loss)):
+            self.prev_loss = loss
         return new_w
 
     def state(self):

@@ -8,20 +8,21 @@ from harness import GradientFeeder
 from legacy_rprop import DEFAULT_VARIANT, VARIANTS, RProp, Rprop
 
 RPROP_DEFAULTS = dict(init_alpha=1e-3, scale_up=1.2, scale_down=0.5,
-                      min_alpha=1e-6, max_alpha=50., variant='keras-answer')
+                      min_alpha=1e-6, max_alpha=50., variant='keras-answer',
+                      nonfinite='skip')
 
 
 def test_defaults_are_those_of_the_keras_answer():
     assert DEFAULT_VARIANT == 'keras-answer'
     assert RProp().get_config() == RPROP_DEFAULTS
     assert Rprop().get_config() == dict(init_step=0.01, posStep=1.2, negStep=0.5,
-                                        minStep=1e-6, maxStep=50.)
+                                        minStep=1e-6, maxStep=50., nonfinite='skip')
 
 
 @pytest.mark.parametrize('optimizer', [
     RProp(init_alpha=0.1, scale_up=1.5, scale_down=0.2, min_alpha=1e-3,
-          max_alpha=3., variant='iRprop+', clipnorm=2.),
-    Rprop(init_step=0.3, posStep=1.1, minStep=1e-2, maxStep=1e-2, clipvalue=0.5),
+          max_alpha=3., variant='iRprop+', nonfinite='propagate', clipnorm=2.),
+    Rprop(init_step=0.3, posStep=1.1, minStep=1e-2, maxStep=1., clipvalue=0.5),
 ])
 def test_config_round_trips(optimizer):
     config = optimizer.get_config()
@@ -76,6 +77,12 @@ BAD_ARGUMENTS = [
     (dict(max_alpha=float('inf')), 'max_alpha must be a finite number, got inf'),
     (dict(scale_up='1.2'), "scale_up must be a finite number, got '1.2'"),
     (dict(scale_up=True), 'scale_up must be a finite number, got True'),
+    (dict(init_alpha=100.),
+     'init_alpha must be between min_alpha (1e-06) and max_alpha (50.0), got 100.0'),
+    (dict(init_alpha=1e-7),
+     'init_alpha must be between min_alpha (1e-06) and max_alpha (50.0), got 1e-07'),
+    (dict(nonfinite='ignore'),
+     "nonfinite must be one of 'skip', 'propagate', got 'ignore'"),
     (dict(variant='rprop+'),
      "variant must be one of 'keras-answer', 'Rprop-', 'iRprop-', 'Rprop+', "
      "'iRprop+', got 'rprop+'"),
@@ -95,6 +102,8 @@ def test_bad_arguments_name_the_argument_and_what_is_allowed(kwargs, message):
     (dict(negStep=1.), 'negStep must be in (0, 1), got 1.0'),
     (dict(minStep=0.), 'minStep must be > 0, got 0.0'),
     (dict(minStep=1., maxStep=0.5), 'maxStep must be >= minStep (1.0), got 0.5'),
+    (dict(init_step=60.), 'init_step must be between minStep (1e-06) and maxStep (50.0), '
+                          'got 60.0'),
     (dict(variant='iRprop+'),
      "Rprop implements the variant 'Rprop+' only, got variant='iRprop+'; "
      "use RProp(variant='iRprop+') for the others"),
@@ -110,7 +119,8 @@ def test_unknown_keyword_is_a_type_error_listing_the_allowed_ones():
         RProp(lr=0.1)
     assert str(error.value) == (
         "RProp got an unexpected keyword argument 'lr'; allowed: init_alpha, "
-        "scale_up, scale_down, min_alpha, max_alpha, variant, clipnorm, clipvalue")
+        "scale_up, scale_down, min_alpha, max_alpha, variant, nonfinite, clipnorm, "
+        "clipvalue")
     with pytest.raises(TypeError) as error:
         Rprop(init_alpha=0.1)
     assert "Rprop got an unexpected keyword argument 'init_alpha'" in str(error.value)

@@ -93,3 +93,8 @@ def test_constraint_is_applied_after_the_rule(variant):
         RProp(variant=variant, **hyper), variant, hyper,
         constraints=[NonNeg(), None, None],
         reference_constraints=[lambda w: w * (w >= 0), None, None])
+
+
+@pytest.mark.parametrize('variant', sorted(VARIANTS))
+def test_propagate_policy_is_the_same_rule_on_finite_gradients(variant):
+    run_against_reference(RProp(variant=variant, nonfinite='propagate'), variant, {})

@@ -74,12 +74,21 @@ def test_rprop_variants_reach_the_xor_and_encoder_targets(small_demo):
 
 
 def test_same_seed_same_numbers():
-    first = demo.run(['xor'], ['iRprop+', 'Adam'], epochs=30, seed=3, progress=lambda _: None)
-    again = demo.run(['xor'], ['iRprop+', 'Adam'], epochs=30, seed=3, progress=lambda _: None)
-    other = demo.run(['xor'], ['iRprop+'], epochs=30, seed=4, progress=lambda _: None)
+    names = list(VARIANTS) + ['SGD', 'Adam']
+    first = demo.run(['xor'], names, epochs=40, seed=3, progress=lambda _: None)
+    again = demo.run(['xor'], names, epochs=40, seed=3, progress=lambda _: None)
+    other = demo.run(['xor'], ['iRprop+'], epochs=40, seed=4, progress=lambda _: None)
     for a, b in zip(first, again):
-        assert a.losses == b.losses and a.epochs_to_target == b.epochs_to_target
-    assert not np.allclose(first[0].losses, other[0].losses)
+        assert a.epochs_to_target == b.epochs_to_target
+        if a.optimizer == 'Adam' and K.backend() == 'tensorflow':
+            # Keras 2.3.1's Adam reads its step counter in the step that
+            # increments it, unordered on TF 1.15: its bias correction uses
+            # t or t + 1 at random (seen: up to 1.2e-4 relative)
+            np.testing.assert_allclose(a.losses, b.losses, rtol=1e-3)
+        else:
+            assert a.losses == b.losses, a.optimizer
+    assert not np.allclose(first[4].losses, other[0].losses)
+    assert first[4].optimizer == 'iRprop+'
 
 
 def test_help_explains_the_options():

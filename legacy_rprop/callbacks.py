@@ -1,0 +1,58 @@
+"""A Keras callback that catches Rprop used with mini-batches."""
+import warnings
+
+from keras.callbacks import Callback
+
+
+class MiniBatchError(ValueError):
+    """Raised by `FullBatchCheck(strict=True)` when an epoch has several batches."""
+
+
+class FullBatchCheck(Callback):
+    """Warn (or, with ``strict=True``, stop) when ``fit`` uses mini-batches.
+
+    Rprop adapts each step size to whether the sign of the gradient changed
+    since the last step.  With mini-batches it changes because the batches
+    differ, the steps shrink to ``min_alpha`` and training stalls.  Pass this
+    callback to ``fit`` / ``fit_generator``; it checks once, when training
+    begins, that every epoch is one batch (``batch_size >= len(x)``, or one
+    step per epoch for generators and tensors):
+
+        model.fit(x, y, batch_size=len(x), callbacks=[FullBatchCheck()])
+    """
+
+    def __init__(self, strict=False):
+        super(FullBatchCheck, self).__init__()
+        if strict not in (True, False):
+            raise ValueError('strict must be True or False, got %r' % (strict,))
+        self.strict = strict
+
+    def on_train_begin(self, logs=None):
+        batches = _batches_per_epoch(self.params)
+        if batches is None or batches <= 1:
+            return
+        message = (
+            'Rprop is meant for full-batch training, but this fit runs %s batches per '
+            'epoch (%s). The sign of a mini-batch gradient flips from batch to batch, '
+            'so the step sizes shrink to min_alpha and training stalls. Fix: '
+            'batch_size=len(x) (for generators, steps_per_epoch=1 with the whole data '
+            'in one batch).' % (batches, _describe(self.params)))
+        if self.strict:
+            raise MiniBatchError(message)
+        warnings.warn(message, stacklevel=2)
+
+
+def _batches_per_epoch(params):
+    steps = params.get('steps')
+    if steps:
+        return steps
+    samples, batch_size = params.get('samples'), params.get('batch_size')
+    if samples and batch_size:
+        return -(-samples // batch_size)  # ceiling division
+    return None
+
+
+def _describe(params):
+    if params.get('steps'):
+        return 'steps_per_epoch=%d' % params['steps']
+    return 'batch_size=%d for %d samples' % (params['batch_size'], params['samples'])
