@@ -8,7 +8,7 @@ TOOLS = $(CACHE)/tools/bin
 DEMO_ENV ?= py37-tensorflow
 DEMO_ARGS ?=
 
-.PHONY: test demo
+.PHONY: test demo bench bench-torch
 
 # every tox environment (both backends); fails if any fails or skips a test
 test:
@@ -21,3 +21,18 @@ demo:
 	tools/bootstrap demo
 	$(TOOLS)/tox exec -e $(DEMO_ENV) -- python -m legacy_rprop demo --out $(CURDIR)/demo-output $(DEMO_ARGS)
 
+
+# benchmarks/ on one backend (BENCH_ENV: py37-tensorflow or py37-theano);
+# each script prints ratios measured in one run
+BENCH_ENV ?= py37-tensorflow
+bench:
+	tools/bootstrap demo
+	$(TOOLS)/tox exec -e $(BENCH_ENV) -- python $(CURDIR)/benchmarks/step_cost.py
+	$(TOOLS)/tox exec -e $(BENCH_ENV) -- python $(CURDIR)/benchmarks/model_step.py
+	$(TOOLS)/tox exec -e $(BENCH_ENV) -- python $(CURDIR)/benchmarks/convergence.py
+
+# torch.optim.Rprop on the same gradient stream as our iRprop-, and its step time
+bench-torch:
+	tools/bootstrap demo
+	$(TOOLS)/tox exec -e $(BENCH_ENV) -- python $(CURDIR)/benchmarks/export_irprop_trajectory.py $(CACHE)/irprop_minus.npz
+	$(TOOLS)/tox -e torch -- $(CACHE)/irprop_minus.npz

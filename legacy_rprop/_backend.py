@@ -6,12 +6,28 @@ with resource variables does not: a write to a variable and a read of it that
 are not connected by a data or control dependency may run in either order.
 `assign_after_reads` orders every write after every new value is computed, so
 both backends see pre-step values only.
+
+Element-wise update rules are many small ops; on TensorFlow `elementwise`
+has XLA compile them into one loop over memory, which makes the step
+several times faster.  XLA's CPU "fast math" would assume that no
+NaN ever occurs and break the non-finite policies, so it is switched off
+(XLA_FLAGS) unless the user's XLA_FLAGS already decide it; it has to be set
+before TensorFlow's first XLA compilation, hence at import.
 """
+import os
+
+import numpy as np
 from keras import backend as K
 
 IS_TENSORFLOW = K.backend() == 'tensorflow'
 if IS_TENSORFLOW:
     import tensorflow as tf
+
+# LEGACY_RPROP_XLA=0 turns XLA compilation of the update off (TensorFlow only)
+USE_XLA = IS_TENSORFLOW and os.environ.get('LEGACY_RPROP_XLA', '1') != '0'
+if USE_XLA and '--xla_cpu_enable_fast_math' not in os.environ.get('XLA_FLAGS', ''):
+    os.environ['XLA_FLAGS'] = (os.environ.get('XLA_FLAGS', '')
+                               + ' --xla_cpu_enable_fast_math=false').strip()
 
 
 def assign_after_reads(assignments):
@@ -32,11 +48,11 @@ def assign_after_reads(assignments):
                 for (variable, _), value in zip(assignments, values)]
 
 
-def where(condition, if_true, if_false):
-    """Element-wise select, for tensors of any rank including 0-d.
+# Element-wise functions for the update rules.
 
-    (Keras' ``K.switch`` turns a 0-d condition into ``tf.cond`` on TF.)
-    """
+def where(condition, if_true, if_false):
+    """Element-wise select (also for 0-d tensors: Keras' ``K.switch`` turns a
+    0-d condition into ``tf.cond`` on TensorFlow)."""
     if IS_TENSORFLOW:
         return tf.where(condition, if_true, if_false)
     return K.switch(condition, if_true, if_false)
@@ -51,3 +67,33 @@ def sign(x):
     if IS_TENSORFLOW:
         return tf.where(tf.is_nan(x), x, tf.sign(x))
     return K.sign(x)
+
+
+def zeros_like(x):
+    """Zeros to select from with `where`: a full tensor where TensorFlow 1's
+    select needs one (XLA fuses it away), a 0-d constant on Theano (which
+    broadcasts it and saves writing a tensor of zeros)."""
+    if IS_TENSORFLOW:
+        return tf.zeros_like(x)
+    return np.zeros((), dtype=K.dtype(x))
+
+
+def is_finite(x):
+    """True where x is neither NaN nor +-inf."""
+    return K.less_equal(K.abs(x), np.finfo(K.dtype(x)).max)
+
+
+def elementwise(function, inputs):
+    """``function(*inputs)``, built so that it runs as few loops as possible.
+
+    On TensorFlow the ops go into an XLA JIT scope and become one compiled
+    loop.  Theano's optimizer fuses element-wise ops by itself, but only
+    chains with one consumer each: an intermediate that two outputs share
+    (the new step size, say) ends a loop.  (A hand-built multi-output
+    Elemwise would avoid that, but Theano 1.0's in-place and fill-sinking
+    optimizations mishandle multi-output Elemwise nodes.)
+    """
+    if not USE_XLA:
+        return function(*inputs)
+    with tf.xla.experimental.jit_scope():
+        return function(*inputs)

@@ -58,7 +58,7 @@ def train(problem, optimizer_name, epochs=None, seed=0,
 def run(problem_names, optimizer_names=OPTIMIZERS, epochs=None, seed=0,
         init_alpha=DEMO_INIT_ALPHA, progress=print):
     """Every optimizer on every problem, reporting each run as it ends."""
-    chosen = [problems.get(name) for name in problem_names]
+    chosen = [problems.get(name) for name in problem_names]  # fails early on a bad name
     for name in optimizer_names:
         make_optimizer(name)  # unknown names fail before any training
     results, total = [], len(chosen) * len(optimizer_names)

@@ -9,14 +9,14 @@ gradient g at step t, step size D (the "alpha" of the Keras answer):
     s = 0:  D unchanged
 
 Every function takes the current weight, its gradient and its state, and
-returns ``(new_weight, new_state)``.  ``new_weight`` is before any Keras
-constraint; the optimizer applies constraints afterwards.  All inputs are
-pre-step values; the functions never touch variables, so the same rule is
-exact on every backend.
+returns ``(new_weight, new_state)``.
+``new_weight`` is before any Keras constraint; the optimizer applies
+constraints afterwards.  All inputs are pre-step values; the functions never
+touch variables, so the same rule is exact on every backend.
 """
 from keras import backend as K
 
-from legacy_rprop._backend import sign, where
+from legacy_rprop._backend import sign, where, zeros_like
 
 
 def adapt_step(step, s, h):
@@ -58,7 +58,7 @@ def irprop_minus(w, g, state, h, loss_rose=None):
     """
     s = g * state['prev_grad']
     step = adapt_step(state['step'], s, h)
-    g = where(s < 0, K.zeros_like(g), g)
+    g = where(s < 0, zeros_like(g), g)
     return w - sign(g) * step, {'step': step, 'prev_grad': g}
 
 
@@ -70,7 +70,7 @@ def rprop_plus(w, g, state, h, loss_rose=None):
         s <  0:  dw = -dw_prev;       g_prev = 0    (undo the last move)
         w = w + dw;  dw_prev = dw
     """
-    return _backtracking(w, g, state, h, undo_factor=1.)
+    return _backtracking(w, g, state, h, undo=None)
 
 
 def irprop_plus(w, g, state, h, loss_rose=None):
@@ -79,15 +79,17 @@ def irprop_plus(w, g, state, h, loss_rose=None):
         s < 0:  dw = -dw_prev if E_t > E_(t-1) else 0;  g_prev = 0
     ``loss_rose`` is 1.0 where E_t > E_(t-1) and 0.0 otherwise.
     """
-    return _backtracking(w, g, state, h, undo_factor=loss_rose)
+    return _backtracking(w, g, state, h, undo=loss_rose)
 
 
-def _backtracking(w, g, state, h, undo_factor):
+def _backtracking(w, g, state, h, undo):
+    """`undo` is None (always undo) or 1.0 / 0.0 per step (undo or not)."""
     s = g * state['prev_grad']
     step = adapt_step(state['step'], s, h)
     flipped = s < 0
-    move = where(flipped, -state['prev_move'] * undo_factor, -sign(g) * step)
-    prev_grad = where(flipped, K.zeros_like(g), g)
+    back = -state['prev_move'] if undo is None else -state['prev_move'] * undo
+    move = where(flipped, back, -sign(g) * step)
+    prev_grad = where(flipped, zeros_like(g), g)
     return w + move, {'step': step, 'prev_grad': prev_grad, 'prev_move': move}
 
 

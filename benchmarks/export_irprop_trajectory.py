@@ -1,0 +1,46 @@
+"""Write the trajectory of legacy_rprop's iRprop- on a fixed gradient stream,
+for benchmarks/torch_compare.py (which runs torch.optim.Rprop on the same
+stream in a Python 3.11 environment).
+
+    python benchmarks/export_irprop_trajectory.py OUT.npz
+"""
+import sys
+
+import numpy as np
+from keras import backend as K
+
+from legacy_rprop import RProp
+
+N, STEPS, INIT_ALPHA = 1000, 200, 0.01
+
+
+def gradient_stream(rng):
+    """Runs of equal signs, flips, exact zeros, magnitudes 1e-4 .. 1e2."""
+    signs = rng.choice([-1., 1.], size=N)
+    for _ in range(STEPS):
+        signs = np.where(rng.uniform(size=N) < 0.3, -signs, signs)
+        g = signs * 10. ** rng.uniform(-4, 2, size=N)
+        yield np.where(rng.uniform(size=N) < 0.1, 0., g).astype('float32')
+
+
+def main(path):
+    rng = np.random.RandomState(0)
+    w0 = rng.normal(size=N).astype('float32')
+    p = K.variable(w0)
+    g = K.placeholder(shape=(N,))
+    linear = K.sum(p * g)
+    loss = linear - K.stop_gradient(linear)  # its gradient is g
+    optimizer = RProp(variant='iRprop-', init_alpha=INIT_ALPHA)
+    step = K.function([g], [loss], updates=optimizer.get_updates(loss=loss, params=[p]))
+    grads, trajectory = [], []
+    for gradient in gradient_stream(rng):
+        step([gradient])
+        grads.append(gradient)
+        trajectory.append(K.get_value(p))
+    np.savez(path, w0=w0, grads=np.array(grads), trajectory=np.array(trajectory),
+             init_alpha=INIT_ALPHA, backend=K.backend())
+    print('wrote %s: %d steps of %d weights on %s' % (path, STEPS, N, K.backend()))
+
+
+if __name__ == '__main__':
+    main(sys.argv[1])

@@ -1,0 +1,109 @@
+"""Step cost of every Rprop variant against Keras' SGD and Adam.
+
+One parameter tensor of N float32 elements, loss = sum(p * c) (so the
+gradient is the constant c), one full training step per call of a Keras
+function.  All optimizers of one N are timed interleaved in the same run
+(round-robin, median over rounds), so their ratios compare like with like on
+a shared, noisy machine.  Each line also gives the step's effective memory
+traffic (the bytes the update must at least read and write) against the
+copy bandwidth of ``numpy.copyto`` measured in the same run.
+
+    python benchmarks/step_cost.py [--backend theano|tensorflow] [--sizes ...]
+"""
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+SIZES = (10 ** 4, 10 ** 5, 10 ** 6, 4 * 10 ** 6)
+# arrays of N elements the update must read or write at least, per step:
+# SGD reads p and g and writes p; Adam reads p, g, m, v and writes p, m, v;
+# a 2-slot Rprop rule reads p, g, step, prev_grad and writes p, step,
+# prev_grad; a 3-slot one also reads and writes prev_move
+MINIMAL_ARRAYS = {'SGD': 3, 'Adam': 7, 'keras-answer': 7, 'Rprop-': 7, 'iRprop-': 7,
+                  'Rprop+': 9, 'iRprop+': 9}
+# targets at the largest N: step time as a multiple of Adam's
+TARGETS = {'keras-answer': 0.8, 'Rprop-': 0.8, 'iRprop-': 0.8, 'Rprop+': 1.0, 'iRprop+': 1.0}
+
+
+def parse():
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p.add_argument('--backend', choices=('theano', 'tensorflow'))
+    p.add_argument('--sizes', type=int, nargs='+', default=list(SIZES))
+    p.add_argument('--rounds', type=int, default=25, help='timed rounds (default 25)')
+    return p.parse_args()
+
+
+def main():
+    args = parse()
+    from keras import backend as K
+    if args.backend and args.backend != K.backend():
+        os.execve(sys.executable, [sys.executable] + sys.argv,
+                  dict(os.environ, KERAS_BACKEND=args.backend))
+    from keras.optimizers import SGD, Adam
+    from legacy_rprop import VARIANTS, RProp
+
+    print('backend %s, %d rounds, median seconds per step' % (K.backend(), args.rounds))
+    worst = {}
+    for n in args.sizes:
+        makers = [('SGD', SGD), ('Adam', Adam)] + [
+            (v, lambda v=v: RProp(variant=v)) for v in VARIANTS]
+        steps = {name: training_step(K, make(), n) for name, make in makers}
+        copy_seconds = time_copy(n, args.rounds)
+        times = interleaved(steps, args.rounds)
+        copy_bandwidth = 2 * 4 * n / copy_seconds
+        print('\nN = %d   numpy copy: %.3g ms = %.2f GB/s' % (
+            n, 1e3 * copy_seconds, copy_bandwidth / 1e9))
+        print('%-13s %10s %8s %8s %14s' % ('optimizer', 'ms/step', 'x SGD', 'x Adam',
+                                           'traffic/copy'))
+        for name, _ in makers:
+            t = times[name]
+            traffic = MINIMAL_ARRAYS[name] * 4 * n / t
+            print('%-13s %10.3f %8.2f %8.2f %14.2f' % (
+                name, 1e3 * t, t / times['SGD'], t / times['Adam'],
+                traffic / copy_bandwidth))
+            if name in TARGETS:
+                worst[name] = t / times['Adam']
+    print('\ntargets at N = %d (x Adam):' % args.sizes[-1])
+    for name, target in TARGETS.items():
+        print('  %-13s %.2f  target <= %.1f  %s' % (
+            name, worst[name], target, 'met' if worst[name] <= target else 'NOT met'))
+
+
+def training_step(K, optimizer, n):
+    rng = np.random.RandomState(0)
+    p = K.variable(rng.normal(size=n).astype('float32'))
+    c = K.constant(rng.choice([-1., 1.], size=n).astype('float32'))
+    loss = K.sum(p * c)
+    updates = optimizer.get_updates(loss=loss, params=[p])
+    step = K.function([], [loss], updates=updates)
+    for _ in range(3):  # compile and warm up
+        step([])
+    return step
+
+
+def interleaved(steps, rounds):
+    samples = {name: [] for name in steps}
+    for _ in range(rounds):
+        for name, step in steps.items():
+            start = time.perf_counter()
+            step([])
+            samples[name].append(time.perf_counter() - start)
+    return {name: float(np.median(s)) for name, s in samples.items()}
+
+
+def time_copy(n, rounds):
+    source = np.random.RandomState(1).normal(size=n).astype('float32')
+    target = np.empty_like(source)
+    samples = []
+    for _ in range(rounds + 3):
+        start = time.perf_counter()
+        np.copyto(target, source)
+        samples.append(time.perf_counter() - start)
+    return float(np.median(samples[3:]))
+
+
+if __name__ == '__main__':
+    main()
