@@ -7,13 +7,14 @@ are not connected by a data or control dependency may run in either order.
 `assign_after_reads` orders every write after every new value is computed, so
 both backends see pre-step values only.
 
-Element-wise update rules are many small ops; on TensorFlow `elementwise`
+Element-wise update rules are many small ops; on TensorFlow `fused`
 has XLA compile them into one loop over memory, which makes the step
 several times faster.  XLA's CPU "fast math" would assume that no
 NaN ever occurs and break the non-finite policies, so it is switched off
 (XLA_FLAGS) unless the user's XLA_FLAGS already decide it; it has to be set
 before TensorFlow's first XLA compilation, hence at import.
 """
+import contextlib
 import os
 
 import numpy as np
@@ -83,17 +84,15 @@ def is_finite(x):
     return K.less_equal(K.abs(x), np.finfo(K.dtype(x)).max)
 
 
-def elementwise(function, inputs):
-    """``function(*inputs)``, built so that it runs as few loops as possible.
-
-    On TensorFlow the ops go into an XLA JIT scope and become one compiled
-    loop.  Theano's optimizer fuses element-wise ops by itself, but only
-    chains with one consumer each: an intermediate that two outputs share
-    (the new step size, say) ends a loop.  (A hand-built multi-output
-    Elemwise would avoid that, but Theano 1.0's in-place and fill-sinking
-    optimizations mishandle multi-output Elemwise nodes.)
-    """
+@contextlib.contextmanager
+def fused():
+    """Build the element-wise ops of an update inside this block so that they
+    run as one loop: on TensorFlow in an XLA JIT scope.  Theano's optimizer
+    fuses element-wise ops by itself, but only chains with one consumer
+    each: an intermediate that two outputs share (the new step size, say)
+    ends a loop there."""
     if not USE_XLA:
-        return function(*inputs)
+        yield
+        return
     with tf.xla.experimental.jit_scope():
-        return function(*inputs)
+        yield

@@ -8,7 +8,7 @@ from keras import backend as K
 from keras.legacy import interfaces
 from keras.optimizers import Optimizer
 
-from legacy_rprop._backend import assign_after_reads, elementwise, is_finite, where
+from legacy_rprop._backend import assign_after_reads, fused, is_finite, where
 from legacy_rprop.rules import DEFAULT_VARIANT, USES_LOSS, VARIANTS
 
 Hyper = collections.namedtuple(
@@ -131,39 +131,26 @@ class RProp(Optimizer):
 
         for i, (p, g) in enumerate(zip(params, grads)):
             dtype = K.dtype(p)
-            hyper = [K.constant(v, dtype=dtype) for v in self.hyper]
-            old_state = [state[s][i] for s in slots]
-            inputs = [p, g] + old_state + hyper
-            if loss_rose is not None:
-                inputs.append(K.cast(loss_rose, dtype))
+            h = Hyper(*(np.dtype(dtype).type(v) for v in self.hyper))
+            old_state = {s: state[s][i] for s in slots}
+            rose = None if loss_rose is None else K.cast(loss_rose, dtype)
+            with fused():
+                new_p, new_state = rule(p, g, old_state, h, rose)
+                if skip:  # a non-finite gradient: the element keeps it all
+                    finite = is_finite(g)
+                    new_p = where(finite, new_p, p)
+                    new_state = {s: where(finite, new_state[s], old_state[s])
+                                 for s in slots}
             constraint = getattr(p, 'constraint', None)
-            new_p, *new_state = elementwise(
-                lambda *args: self._step(rule, slots, skip, *args), inputs)
             if constraint is not None:
                 constrained = constraint(new_p)
                 # the constraint must not move a skipped element either
-                new_p = where(is_finite(g), constrained, p) if skip else constrained
+                new_p = where(finite, constrained, p) if skip else constrained
             assignments.append((p, new_p))
-            assignments.extend(zip(old_state, new_state))
+            assignments.extend((old_state[s], new_state[s]) for s in slots)
 
         self.updates = assign_after_reads(assignments)
         return self.updates
-
-    @staticmethod
-    def _step(rule, slots, skip, p, g, *rest):
-        """One element: the rule, then the non-finite policy.  `rest` is the
-        old state (in the order of `slots`), the five hyper-parameters and,
-        for iRprop+, 1.0 if the loss rose.  Returns the new weight followed
-        by the new state."""
-        n = len(slots)
-        old, h, loss_rose = list(rest[:n]), Hyper(*rest[n:n + 5]), rest[n + 5:]
-        new_p, new_state = rule(p, g, dict(zip(slots, old)), h,
-                                loss_rose[0] if loss_rose else None)
-        outputs = [new_p] + [new_state[s] for s in slots]
-        if skip:
-            finite = is_finite(g)
-            outputs = [where(finite, new, prev) for new, prev in zip(outputs, [p] + old)]
-        return outputs
 
     def set_weights(self, weights):
         """Load state saved by `get_weights` (or by ``model.save``).

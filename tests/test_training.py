@@ -1,12 +1,9 @@
 """Training through Keras' fit, saving, loading and resuming, on this backend."""
-import os
-
 import keras
 import numpy as np
 import pytest
 from keras.constraints import MaxNorm
 
-import legacy_rprop
 from legacy_rprop import VARIANTS, RProp, Rprop
 from models import classifier, fit_full_batch
 
