@@ -1,12 +1,16 @@
 """Step cost of every Rprop variant against Keras' SGD and Adam.
 
-One parameter tensor of N float32 elements, loss = sum(p * c) (so the
-gradient is the constant c), one full training step per call of a Keras
+One parameter tensor of N float32 elements, loss = sum(p * c) with c a
+second (non-trainable) variable, so the gradient is c and the backend cannot
+fold it into a constant; one full training step per call of a Keras
 function.  All optimizers of one N are timed interleaved in the same run
 (round-robin, median over rounds), so their ratios compare like with like on
 a shared, noisy machine.  Each line also gives the step's effective memory
 traffic (the bytes the update must at least read and write) against the
-copy bandwidth of ``numpy.copyto`` measured in the same run.
+copy bandwidth of ``numpy.copyto`` measured in the same run, and on Theano
+the number of element-wise loops over N elements that the compiled step runs
+(legacy_rprop runs each Rprop update as one loop, see
+legacy_rprop/_theano_loop.py; Keras' SGD and Adam run as Theano fuses them).
 
     python benchmarks/step_cost.py [--backend theano|tensorflow] [--sizes ...]
 """
@@ -56,14 +60,14 @@ def main():
         copy_bandwidth = 2 * 4 * n / copy_seconds
         print('\nN = %d   numpy copy: %.3g ms = %.2f GB/s' % (
             n, 1e3 * copy_seconds, copy_bandwidth / 1e9))
-        print('%-13s %10s %8s %8s %14s' % ('optimizer', 'ms/step', 'x SGD', 'x Adam',
-                                           'traffic/copy'))
+        print('%-13s %10s %8s %8s %14s %7s' % ('optimizer', 'ms/step', 'x SGD', 'x Adam',
+                                               'traffic/copy', 'loops'))
         for name, _ in makers:
             t = times[name]
             traffic = MINIMAL_ARRAYS[name] * 4 * n / t
-            print('%-13s %10.3f %8.2f %8.2f %14.2f' % (
+            print('%-13s %10.3f %8.2f %8.2f %14.2f %7s' % (
                 name, 1e3 * t, t / times['SGD'], t / times['Adam'],
-                traffic / copy_bandwidth))
+                traffic / copy_bandwidth, elementwise_loops(K, steps[name])))
             if name in TARGETS:
                 worst[name] = t / times['Adam']
     print('\ntargets at N = %d (x Adam):' % args.sizes[-1])
@@ -75,13 +79,25 @@ def main():
 def training_step(K, optimizer, n):
     rng = np.random.RandomState(0)
     p = K.variable(rng.normal(size=n).astype('float32'))
-    c = K.constant(rng.choice([-1., 1.], size=n).astype('float32'))
+    c = K.variable(rng.choice([-1., 1.], size=n).astype('float32'))
     loss = K.sum(p * c)
     updates = optimizer.get_updates(loss=loss, params=[p])
     step = K.function([], [loss], updates=updates)
     for _ in range(3):  # compile and warm up
         step([])
     return step
+
+
+def elementwise_loops(K, step):
+    """Element-wise loops over tensors in the compiled Theano step, the
+    loss's included ('-' on TensorFlow, where XLA decides)."""
+    if K.backend() != 'theano':
+        return '-'
+    from theano.tensor.elemwise import Elemwise
+    from legacy_rprop._theano_loop import ElementwiseLoop
+    nodes = step.function.maker.fgraph.toposort()
+    return str(sum(1 for node in nodes if isinstance(node.op, (Elemwise, ElementwiseLoop))
+                   and node.outputs[0].ndim > 0))
 
 
 def interleaved(steps, rounds):

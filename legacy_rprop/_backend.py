@@ -7,14 +7,14 @@ are not connected by a data or control dependency may run in either order.
 `assign_after_reads` orders every write after every new value is computed, so
 both backends see pre-step values only.
 
-Element-wise update rules are many small ops; on TensorFlow `fused`
-has XLA compile them into one loop over memory, which makes the step
-several times faster.  XLA's CPU "fast math" would assume that no
-NaN ever occurs and break the non-finite policies, so it is switched off
-(XLA_FLAGS) unless the user's XLA_FLAGS already decide it; it has to be set
-before TensorFlow's first XLA compilation, hence at import.
+Element-wise update rules are many small ops; `fused` runs them as one loop
+over memory, which makes the step several times faster: XLA compiles it on
+TensorFlow, `legacy_rprop._theano_loop` on Theano.  XLA's CPU "fast math"
+would assume that no NaN ever occurs and break the non-finite policies, so
+it is switched off (XLA_FLAGS) unless the user's XLA_FLAGS already decide
+it; it has to be set before TensorFlow's first XLA compilation, hence at
+import.
 """
-import contextlib
 import os
 
 import numpy as np
@@ -23,6 +23,10 @@ from keras import backend as K
 IS_TENSORFLOW = K.backend() == 'tensorflow'
 if IS_TENSORFLOW:
     import tensorflow as tf
+elif K.backend() == 'theano':
+    import theano
+
+    from legacy_rprop import _theano_loop
 
 # LEGACY_RPROP_XLA=0 turns XLA compilation of the update off (TensorFlow only)
 USE_XLA = IS_TENSORFLOW and os.environ.get('LEGACY_RPROP_XLA', '1') != '0'
@@ -84,15 +88,21 @@ def is_finite(x):
     return K.less_equal(K.abs(x), np.finfo(K.dtype(x)).max)
 
 
-@contextlib.contextmanager
-def fused():
-    """Build the element-wise ops of an update inside this block so that they
-    run as one loop: on TensorFlow in an XLA JIT scope.  Theano's optimizer
-    fuses element-wise ops by itself, but only chains with one consumer
-    each: an intermediate that two outputs share (the new step size, say)
-    ends a loop there."""
-    if not USE_XLA:
-        yield
-        return
-    with tf.xla.experimental.jit_scope():
-        yield
+def fused(function, inputs, overwrite=None):
+    """``function(*inputs)``, a list of element-wise outputs, computed in as
+    few passes over memory as the backend allows.
+
+    `inputs` are tensors of one shape, or 0-d.  On TensorFlow the ops go into
+    an XLA JIT scope and become one compiled loop.  On Theano they become
+    one C loop (`legacy_rprop._theano_loop`), in which output k may reuse the
+    memory of input ``overwrite[k]`` (the variable it will be assigned to).
+    """
+    if IS_TENSORFLOW:
+        if not USE_XLA:
+            return function(*inputs)
+        with tf.xla.experimental.jit_scope():
+            return function(*inputs)
+    if K.backend() == 'theano' and not theano.config.device.startswith(('cuda', 'gpu')):
+        return _theano_loop.elementwise(function, inputs, overwrite)
+    # (on a GPU, Theano's own element-wise fusion; the loop is CPU code)
+    return function(*inputs)

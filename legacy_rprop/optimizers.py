@@ -132,22 +132,21 @@ class RProp(Optimizer):
         for i, (p, g) in enumerate(zip(params, grads)):
             dtype = K.dtype(p)
             h = Hyper(*(np.dtype(dtype).type(v) for v in self.hyper))
-            old_state = {s: state[s][i] for s in slots}
-            rose = None if loss_rose is None else K.cast(loss_rose, dtype)
-            with fused():
-                new_p, new_state = rule(p, g, old_state, h, rose)
-                if skip:  # a non-finite gradient: the element keeps it all
-                    finite = is_finite(g)
-                    new_p = where(finite, new_p, p)
-                    new_state = {s: where(finite, new_state[s], old_state[s])
-                                 for s in slots}
+            old_state = [state[s][i] for s in slots]
+            inputs = [p, g] + old_state
+            if loss_rose is not None:
+                inputs.append(K.cast(loss_rose, dtype))
+            # memory each output may reuse: the weight's, then the state's
+            overwrite = {0: 0}
+            overwrite.update({1 + k: 2 + k for k in range(len(slots))})
+            new_p, *new_state = fused(_one_step(rule, slots, h, skip), inputs, overwrite)
             constraint = getattr(p, 'constraint', None)
             if constraint is not None:
                 constrained = constraint(new_p)
                 # the constraint must not move a skipped element either
-                new_p = where(finite, constrained, p) if skip else constrained
+                new_p = where(is_finite(g), constrained, p) if skip else constrained
             assignments.append((p, new_p))
-            assignments.extend((old_state[s], new_state[s]) for s in slots)
+            assignments.extend(zip(old_state, new_state))
 
         self.updates = assign_after_reads(assignments)
         return self.updates
@@ -177,6 +176,22 @@ class RProp(Optimizer):
         initial = self.hyper.init_alpha if slot == 'step' else 0.
         value = np.full(K.int_shape(param), initial, dtype=K.dtype(param))
         return K.variable(value, dtype=K.dtype(param), name='%s_%d' % (slot, index))
+
+
+def _one_step(rule, slots, h, skip):
+    """The update of one element as a function of tensors: ``(w, g, *state,
+    [loss_rose])`` to ``[new_w, *new_state]``, with the non-finite policy."""
+    def step(w, g, *rest):
+        old_state = dict(zip(slots, rest))
+        loss_rose = rest[len(slots)] if len(rest) > len(slots) else None
+        new_w, new_state = rule(w, g, old_state, h, loss_rose)
+        outputs = [new_w] + [new_state[s] for s in slots]
+        if skip:  # a non-finite gradient: the element keeps weight and state
+            finite = is_finite(g)
+            outputs = [where(finite, new, old)
+                       for new, old in zip(outputs, [w] + list(rest))]
+        return outputs
+    return step
 
 
 class Rprop(RProp):

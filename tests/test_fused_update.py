@@ -1,0 +1,111 @@
+"""The update as one loop over memory (XLA on TensorFlow, one C loop on
+Theano): same numbers as the plain graph of the rule, state memory reused,
+views as gradients."""
+import numpy as np
+import pytest
+from keras import backend as K
+
+import legacy_rprop.optimizers
+from harness import GradientFeeder, gradient_stream, loss_stream
+from legacy_rprop import VARIANTS, RProp
+from reference import Reference
+
+SHAPES = [(6, 4), (3,), ()]
+STEPS = 40
+
+
+def unfused(function, inputs, overwrite=None):
+    return function(*inputs)
+
+
+def trajectory(variant, nonfinite, steps=STEPS):
+    """Weights and optimizer state after every step of a fixed stream."""
+    rng = np.random.RandomState(0)
+    weights = [rng.normal(size=s).astype('float32') for s in SHAPES]
+    stream = gradient_stream(SHAPES, steps, seed=3)
+    stream[5][0][1, 2] = np.nan
+    stream[9][1][0] = np.inf
+    optimizer = RProp(variant=variant, nonfinite=nonfinite, init_alpha=0.01)
+    feeder = GradientFeeder(optimizer, weights)
+    history = []
+    for grads, loss in zip(stream, loss_stream(steps, seed=4)):
+        feeder.step(grads, loss)
+        history.append(feeder.weights() + optimizer.get_weights())
+    return history
+
+
+@pytest.mark.parametrize('nonfinite', ['skip', 'propagate'])
+@pytest.mark.parametrize('variant', sorted(VARIANTS))
+def test_fused_update_equals_the_plain_graph_bit_for_bit(variant, nonfinite, monkeypatch):
+    fused = trajectory(variant, nonfinite)
+    monkeypatch.setattr(legacy_rprop.optimizers, 'fused', unfused)
+    plain = trajectory(variant, nonfinite)
+    for t, (got, want) in enumerate(zip(fused, plain)):
+        for k, (a, b) in enumerate(zip(got, want)):
+            np.testing.assert_array_equal(
+                a, b, err_msg='%s: array %d after step %d' % (variant, k, t + 1))
+    if nonfinite == 'propagate':
+        assert np.isnan(fused[-1][0]).any()  # the NaN really went through
+
+
+@pytest.mark.parametrize('variant', sorted(VARIANTS))
+def test_the_update_is_one_loop_that_reuses_the_state_memory(variant):
+    p = K.variable(np.ones((5, 3), 'float32'))
+    c = K.variable(np.linspace(-1, 1, 15).reshape(5, 3).astype('float32'))
+    loss = K.sum(p * c)
+    optimizer = RProp(variant=variant)
+    step = K.function([], [loss], updates=optimizer.get_updates(loss=loss, params=[p]))
+    step([])
+    n_slots = len(VARIANTS[variant][1])
+    if K.backend() == 'theano':
+        from theano.tensor.elemwise import Elemwise
+        from legacy_rprop._theano_loop import ElementwiseLoop
+        nodes = step.function.maker.fgraph.toposort()
+        loops = [n for n in nodes if isinstance(n.op, ElementwiseLoop)]
+        assert len(loops) == 1
+        # every state slot is written into its own variable's memory
+        assert {(1 + k, 2 + k) for k in range(n_slots)} <= set(loops[0].op.inplace)
+        # the only other element-wise work is the loss, sum(p * c)
+        elementwise = [n for n in nodes if isinstance(n.op, Elemwise)
+                       and n.outputs[0].ndim > 0]
+        assert len(elementwise) == 1
+        # Theano without a C compiler runs the same loop in Python
+        import theano
+        py_optimizer = RProp(variant=variant)
+        q = K.variable(np.ones((5, 3), 'float32'))
+        py_loss = K.sum(q * c)
+        py_step = theano.function([], [py_loss], mode=theano.Mode(linker='py'),
+                                  updates=py_optimizer.get_updates(loss=py_loss, params=[q]))
+        py_step()
+        for _ in range(5):
+            step([])
+            py_step()
+        np.testing.assert_array_equal(K.get_value(q), K.get_value(p))
+        for a, b in zip(py_optimizer.get_weights(), optimizer.get_weights()):
+            np.testing.assert_array_equal(a, b)
+    else:
+        graph = K.get_session().graph
+        compiled = {op.type for op in graph.get_operations()
+                    if '_XlaCompile' in op.node_def.attr and op.get_attr('_XlaCompile')}
+        # the rule's element-wise ops are in the XLA cluster
+        assert {'Sign', 'Select', 'Minimum', 'Maximum', 'Mul'} <= compiled
+        assert 'AssignVariableOp' not in compiled
+
+
+def test_a_gradient_that_is_a_view_is_read_correctly():
+    """p * transpose(G): the gradient is a transposed view of G (on Theano
+    a strided array that the loop reads through a contiguous copy)."""
+    rng = np.random.RandomState(5)
+    w0 = rng.normal(size=(4, 6)).astype('float32')
+    p = K.variable(w0)
+    g_in = K.placeholder(shape=(6, 4))
+    linear = K.sum(p * K.transpose(g_in))
+    optimizer = RProp(variant='iRprop-', init_alpha=0.01)
+    loss = linear - K.stop_gradient(linear)
+    step = K.function([g_in], [loss],
+                      updates=optimizer.get_updates(loss=loss, params=[p]))
+    reference = Reference('iRprop-', w0, init_alpha=0.01)
+    for grads in gradient_stream([(6, 4)], 30, seed=6):
+        step([grads[0]])
+        reference.update(grads[0].T, 0.)
+        np.testing.assert_allclose(K.get_value(p), reference.w, rtol=0, atol=1e-6)
