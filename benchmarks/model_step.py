@@ -4,8 +4,8 @@ An MLP 784-512-512-10 (669,706 parameters) on 10,000 random samples, one
 full-batch step per call of Keras' train function, Keras' SGD and Adam and
 every Rprop variant timed interleaved (median over rounds).  Memory: the
 optimizer's state in bytes per parameter (exact, from its weights), and the
-peak resident memory of a separate process that builds and trains the model
-with that optimizer only.
+peak and final (after 5 steps) resident memory of a separate process that
+builds and trains the model with that optimizer only.
 
     python benchmarks/model_step.py [--backend theano|tensorflow]
 """
@@ -48,13 +48,17 @@ def state_bytes_per_parameter(model):
 
 
 def child(name):
-    """Train 5 steps with one optimizer; print peak RSS and state size."""
+    """Train 5 steps with one optimizer; print peak and final RSS and the
+    state size."""
     model, x, y = build(name)
     for _ in range(5):
         model.train_on_batch(x, y)
     per_param, params = state_bytes_per_parameter(model)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(json.dumps({'peak_rss': peak, 'state_per_param': per_param, 'params': params}))
+    with open('/proc/self/statm') as f:  # resident pages, after training
+        final = int(f.read().split()[1]) * resource.getpagesize()
+    print(json.dumps({'peak_rss': int(peak), 'final_rss': final,
+                      'state_per_param': float(per_param), 'params': int(params)}))
 
 
 def main():
@@ -80,17 +84,18 @@ def main():
     times = {name: float(np.median(s)) for name, s in samples.items()}
     print('backend %s; MLP %s, %d samples, full batch; median of %d steps'
           % (K.backend(), '-'.join(map(str, SIZES)), SAMPLES, args.rounds))
-    print('%-13s %9s %7s %7s %16s %14s' % ('optimizer', 'ms/step', 'x SGD', 'x Adam',
-                                            'state B/param', 'peak RSS MB'))
+    print('%-13s %9s %7s %7s %14s %12s %13s' % ('optimizer', 'ms/step', 'x SGD', 'x Adam',
+                                                'state B/param', 'peak RSS MB',
+                                                'final RSS MB'))
     for name in OPTIMIZERS:
         out = subprocess.check_output(
             [sys.executable, os.path.abspath(__file__), '--child', name],
             stderr=subprocess.DEVNULL).decode('utf-8').strip().splitlines()[-1]
         memory = json.loads(out)
-        print('%-13s %9.1f %7.2f %7.2f %16.2f %14.0f' % (
+        print('%-13s %9.1f %7.2f %7.2f %14.2f %12.1f %13.1f' % (
             name, 1e3 * times[name], times[name] / times['SGD'],
             times[name] / times['Adam'], memory['state_per_param'],
-            memory['peak_rss'] / 2 ** 20))
+            memory['peak_rss'] / 2 ** 20, memory['final_rss'] / 2 ** 20))
 
 
 if __name__ == '__main__':

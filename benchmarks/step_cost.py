@@ -74,6 +74,8 @@ def main():
     for name, target in TARGETS.items():
         print('  %-13s %.2f  target <= %.1f  %s' % (
             name, worst[name], target, 'met' if worst[name] <= target else 'NOT met'))
+    if hasattr(K, 'clear_session'):
+        K.clear_session()  # TF: close the session before the interpreter tears down
 
 
 def training_step(K, optimizer, n):
