@@ -1,6 +1,10 @@
-"""Write the trajectory of legacy_rprop's iRprop- on a fixed gradient stream,
-for benchmarks/torch_compare.py (which runs torch.optim.Rprop on the same
-stream in a Python 3.11 environment).
+"""Write what legacy_rprop's iRprop- does, for benchmarks/torch_compare.py
+(which runs torch.optim.Rprop on the same inputs in a Python 3.11
+environment):
+
+- the weights after every step of a fixed gradient stream;
+- the full-batch loss history of the demo's XOR and 10-5-10 encoder problems,
+  with their data and initial weights (seed 0).
 
     python benchmarks/export_irprop_trajectory.py OUT.npz
 """
@@ -9,9 +13,10 @@ import sys
 import numpy as np
 from keras import backend as K
 
-from legacy_rprop import RProp
+from legacy_rprop import RProp, demo, problems
 
 N, STEPS, INIT_ALPHA = 1000, 200, 0.01
+PROBLEMS, PROBLEM_EPOCHS, PROBLEM_SEED = ('xor', 'encoder'), 100, 0
 
 
 def gradient_stream(rng):
@@ -37,9 +42,21 @@ def main(path):
         step([gradient])
         grads.append(gradient)
         trajectory.append(K.get_value(p))
+    runs = {}
+    for name in PROBLEMS:
+        problem = problems.get(name)
+        result = demo.train(problem, 'iRprop-', PROBLEM_EPOCHS, PROBLEM_SEED)
+        runs.update({name + '/x': problem.x, name + '/y': problem.y,
+                     name + '/losses': np.array(result.losses),
+                     name + '/target': problem.target_loss,
+                     name + '/activations': np.array([l.activation for l in problem.layers])})
+        for k, w in enumerate(problems.initial_weights(problem, PROBLEM_SEED)):
+            runs['%s/w%d' % (name, k)] = w
     np.savez(path, w0=w0, grads=np.array(grads), trajectory=np.array(trajectory),
-             init_alpha=INIT_ALPHA, backend=K.backend())
-    print('wrote %s: %d steps of %d weights on %s' % (path, STEPS, N, K.backend()))
+             init_alpha=INIT_ALPHA, backend=K.backend(), problems=np.array(PROBLEMS),
+             problem_init_alpha=demo.DEMO_INIT_ALPHA, **runs)
+    print('wrote %s: %d steps of %d weights, and %d epochs of %s, on %s'
+          % (path, STEPS, N, PROBLEM_EPOCHS, ' and '.join(PROBLEMS), K.backend()))
 
 
 if __name__ == '__main__':

@@ -4,7 +4,11 @@
    benchmarks/export_irprop_trajectory.py to torch.optim.Rprop (same initial
    weights, lr = init_alpha, etas (0.5, 1.2), step sizes (1e-6, 50)) and
    compares the weights after every step with legacy_rprop's.
-2. Step time per parameter of torch's Rprop and Adam for one tensor of N
+2. Problems: trains the same networks (tanh hidden layers, sigmoid output,
+   mean squared error) on the same data from the same initial weights,
+   full batch, with torch.optim.Rprop at the demo's step size, and compares
+   the loss of every epoch with legacy_rprop's.
+3. Step time per parameter of torch's Rprop and Adam for one tensor of N
    elements, loss = sum(p * c), threads as given (default 2, the machine's
    cores), median of interleaved repeats; compare with the ms/step that
    benchmarks/step_cost.py prints for Keras on the same machine.
@@ -35,6 +39,49 @@ def trajectory(path):
           'Rprop: max |difference| %.3g, %d/%d steps bit-identical'
           % (steps, data['w0'].size, data['backend'], torch.__version__, worst, exact, steps))
     return worst
+
+
+def problem_runs(data):
+    """Every exported problem, trained by torch's Rprop; the largest loss
+    difference per problem."""
+    worst = {}
+    activations = {'tanh': torch.tanh, 'sigmoid': torch.sigmoid}
+    for name in data['problems']:
+        x = torch.from_numpy(data[name + '/x'])
+        y = torch.from_numpy(data[name + '/y'])
+        ours = data[name + '/losses']
+        acts = [activations[a] for a in data[name + '/activations']]
+        # Keras keeps a kernel as (inputs, units) and computes x @ kernel + bias
+        params = [torch.nn.Parameter(torch.from_numpy(data['%s/w%d' % (name, k)].copy()))
+                  for k in range(2 * len(acts))]
+        optimizer = torch.optim.Rprop(params, lr=float(data['problem_init_alpha']),
+                                      etas=(0.5, 1.2), step_sizes=(1e-6, 50.))
+        losses = []
+        for _ in range(len(ours)):
+            optimizer.zero_grad()
+            h = x
+            for act, kernel, bias in zip(acts, params[0::2], params[1::2]):
+                h = act(h @ kernel + bias)
+            loss = ((h - y) ** 2).mean()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+        losses = np.array(losses)
+        diff = np.abs(losses - ours)
+        first = int(np.argmax(diff > 1e-6)) + 1 if (diff > 1e-6).any() else None
+        worst[name] = float(diff.max())
+        target = float(data[name + '/target'])
+        print('%s: %d epochs from the same initial weights: loss %.3g -> %.3g (ours %.3g -> '
+              '%.3g); max |difference| %.3g, first above 1e-6 at epoch %s; epochs to %g: '
+              'torch %s, ours %s'
+              % (name, len(ours), losses[0], losses[-1], ours[0], ours[-1], diff.max(), first,
+                 target, _first_below(losses, target), _first_below(ours, target)))
+    return worst
+
+
+def _first_below(losses, target):
+    below = np.flatnonzero(np.asarray(losses) <= target)
+    return int(below[0]) + 1 if below.size else None
 
 
 def step_times(n, rounds):
@@ -73,6 +120,7 @@ def main():
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     worst = trajectory(args.trajectory)
+    problem_runs(np.load(args.trajectory))
     for n in args.sizes:
         times = step_times(n, args.rounds)
         print('\nN = %d, %d threads: ms/step (ns per parameter)' % (n, args.threads))
