@@ -9,7 +9,6 @@ from reference import Reference
 
 SHAPES = [(7, 5), (5,), ()]
 STEPS = 120
-TOLERANCE = 1e-6
 
 HYPER_SETS = {
     'defaults': {},
@@ -43,14 +42,14 @@ def run_against_reference(optimizer, variant, hyper, constraints=None,
             if reference_constraints and reference_constraints[k]:
                 ref.w = reference_constraints[k](ref.w)
         for k, (got, ref) in enumerate(zip(feeder.weights(), references)):
-            np.testing.assert_allclose(
-                got, ref.w, rtol=0, atol=TOLERANCE,
+            np.testing.assert_array_equal(
+                got, ref.w,
                 err_msg='%s: parameter %d after step %d' % (variant, k, t + 1))
         state = optimizer.get_weights()
         expected = [ref.state()[slot] for slot in slots for ref in references]
         for k, (got, want) in enumerate(zip(state, expected)):
-            np.testing.assert_allclose(
-                got, want, rtol=0, atol=TOLERANCE,
+            np.testing.assert_array_equal(
+                got, want,
                 err_msg='%s: state %d after step %d' % (variant, k, t + 1))
     # the stream really exercised the interesting cases
     assert flips > 200 and zeros > 200

@@ -79,12 +79,10 @@ def test_every_variant_equals_the_reference_on_random_cases(variant, case):
             reference.update(g, reference.dtype.type(loss))
             got = feeder.weights()[0]
             assert got.dtype == np.dtype(dtype)
-            # equal up to the last bit of the weights' magnitude
-            tolerance = 1e-6 * max(1., float(np.max(np.abs(reference.w), initial=0.)))
-            np.testing.assert_allclose(got, reference.w, rtol=0, atol=tolerance,
-                                       err_msg='step %d' % (t + 1))
+            # bit for bit: the same float operations in the same order
+            np.testing.assert_array_equal(got, reference.w, err_msg='step %d' % (t + 1))
             step = optimizer.get_weights()[0]
-            np.testing.assert_allclose(step, reference.step, rtol=1e-6, atol=0)
+            np.testing.assert_array_equal(step, reference.step, err_msg='step %d' % (t + 1))
     finally:
         K.set_floatx('float32')
 
