@@ -17,9 +17,12 @@ test:
 	$(TOOLS)/tox $(TOX_ARGS)
 
 # the demo on one backend; writes demo-output/demo.{md,json,png}
+# (`tox run --notest` builds the environment and installs the package from
+# this checkout; `tox exec` alone would do neither)
 demo:
 	tools/bootstrap demo
-	$(TOOLS)/tox exec -e $(DEMO_ENV) -- python -m legacy_rprop demo --out $(CURDIR)/demo-output $(DEMO_ARGS)
+	$(TOOLS)/tox run -e $(DEMO_ENV) --notest
+	$(TOOLS)/tox exec -e $(DEMO_ENV) -- legacy-rprop demo --out $(CURDIR)/demo-output $(DEMO_ARGS)
 
 
 # benchmarks/ on one backend (BENCH_ENV: py37-tensorflow or py37-theano);
@@ -27,6 +30,7 @@ demo:
 BENCH_ENV ?= py37-tensorflow
 bench:
 	tools/bootstrap demo
+	$(TOOLS)/tox run -e $(BENCH_ENV) --notest
 	$(TOOLS)/tox exec -e $(BENCH_ENV) -- python $(CURDIR)/benchmarks/step_cost.py
 	$(TOOLS)/tox exec -e $(BENCH_ENV) -- python $(CURDIR)/benchmarks/model_step.py
 	$(TOOLS)/tox exec -e $(BENCH_ENV) -- python $(CURDIR)/benchmarks/convergence.py
@@ -34,5 +38,6 @@ bench:
 # torch.optim.Rprop on the same gradient stream as our iRprop-, and its step time
 bench-torch:
 	tools/bootstrap demo
+	$(TOOLS)/tox run -e $(BENCH_ENV) --notest
 	$(TOOLS)/tox exec -e $(BENCH_ENV) -- python $(CURDIR)/benchmarks/export_irprop_trajectory.py $(CACHE)/irprop_minus.npz
 	$(TOOLS)/tox -e torch -- $(CACHE)/irprop_minus.npz
