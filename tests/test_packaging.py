@@ -111,3 +111,31 @@ def test_setup_extras_pin_the_versions_of_the_requirement_files():
                     if '==' in line and not line.startswith('#') and ';' not in line)
         assert "'%s==%s'" % (package, pins[package]) in setup
         assert "'h5py==%s'" % pins['h5py'] in setup
+
+
+def makefile_recipe(target):
+    """The command lines of a Makefile target's recipe."""
+    lines = read('Makefile').splitlines()
+    start = lines.index('%s:' % target) + 1
+    recipe = []
+    for line in lines[start:]:
+        if not line.startswith('\t'):
+            break
+        recipe.append(line.strip())
+    return recipe
+
+
+@pytest.mark.parametrize('target', ['demo', 'bench', 'bench-torch'])
+def test_make_targets_install_the_package_before_running_in_its_environment(target):
+    """`tox exec` neither builds an environment's package nor installs it,
+    so on a fresh checkout it must follow a `tox run --notest` of the same
+    environment; and it must not be given `python -m legacy_rprop`, which
+    tox rewrites into a path because a folder of that name is in the root."""
+    recipe = makefile_recipe(target)
+    executed = [line for line in recipe if ' exec ' in line]
+    assert executed
+    prepared = [i for i, line in enumerate(recipe) if ' run ' in line and '--notest' in line]
+    assert prepared and prepared[0] < recipe.index(executed[0])
+    env = re.search(r' run -e (\S+)', recipe[prepared[0]]).group(1)
+    assert all(('-e %s ' % env) in line for line in executed)
+    assert not any('-m legacy_rprop' in line for line in executed)
