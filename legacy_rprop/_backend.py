@@ -28,6 +28,11 @@ elif K.backend() == 'theano':
 
     from legacy_rprop import _theano_loop
 
+# the update as one C loop on Theano; on a GPU, Theano's own element-wise
+# fusion (the loop is CPU code)
+USE_THEANO_LOOP = (K.backend() == 'theano'
+                   and not theano.config.device.startswith(('cuda', 'gpu')))
+
 # LEGACY_RPROP_XLA=0 turns XLA compilation of the update off (TensorFlow only)
 USE_XLA = IS_TENSORFLOW and os.environ.get('LEGACY_RPROP_XLA', '1') != '0'
 if USE_XLA and '--xla_cpu_enable_fast_math' not in os.environ.get('XLA_FLAGS', ''):
@@ -97,12 +102,9 @@ def fused(function, inputs, overwrite=None):
     one C loop (`legacy_rprop._theano_loop`), in which output k may reuse the
     memory of input ``overwrite[k]`` (the variable it will be assigned to).
     """
-    if IS_TENSORFLOW:
-        if not USE_XLA:
-            return function(*inputs)
+    if USE_XLA:
         with tf.xla.experimental.jit_scope():
             return function(*inputs)
-    if K.backend() == 'theano' and not theano.config.device.startswith(('cuda', 'gpu')):
+    if USE_THEANO_LOOP:
         return _theano_loop.elementwise(function, inputs, overwrite)
-    # (on a GPU, Theano's own element-wise fusion; the loop is CPU code)
     return function(*inputs)

@@ -13,10 +13,10 @@ eleven scalar loops, 2.5 to 3.5 times Adam's step (benchmarks/RESULTS.md).
    its constants (the hyper-parameters) become typed inputs, so float32
    arithmetic stays float32 (Composite would print them as double literals);
 3. `ElementwiseLoop` runs the Composite's C code in one plain loop over
-   contiguous memory, in a function of its own, which gcc vectorizes.  After Theano's
-   other in-place optimizations, `OverwriteInputs` lets each output reuse
-   the memory of the input it replaces (the state variable it updates) where
-   Theano's destroy handler finds that safe.
+   contiguous memory, in a function of its own, which gcc vectorizes.
+   After Theano's other in-place optimizations, `OverwriteInputs` lets each
+   output reuse the memory of the input it replaces (the state variable it
+   updates) where Theano's destroy handler finds that safe.
 """
 import zlib
 
@@ -209,6 +209,7 @@ class ElementwiseLoop(gof.Op):
         for k, (x, var) in enumerate(zip(inames, node.inputs)):
             c_type = var.type.dtype_specs()[1]
             code.append('PyArrayObject* in_%d = PyArray_GETCONTIGUOUS(%s);' % (k, x))
+            code.append('if (!in_%d) {%s}' % (k, fail))
             args.append('((%s*)PyArray_DATA(in_%d))%s' % (c_type, k, '' if var.ndim else '[0]'))
         args += ['(%s*)PyArray_DATA(%s)' % (var.type.dtype_specs()[1], z)
                  for z, var in zip(onames, node.outputs)]
