@@ -1,6 +1,6 @@
-# Entry points for a fresh Debian machine with pyenv's Python 3.7 and 3.9
+# Entry points for a fresh Debian machine with pyenv's Python 3.6, 3.7 and 3.9
 # (see README): `make demo`, `make test`.
-export PYENV_VERSION ?= 3.11.7:3.7.16:3.9.18
+export PYENV_VERSION ?= 3.11.7:3.6.15:3.7.16:3.9.18
 CACHE ?= $(CURDIR)/.cache
 export LEGACY_RPROP_CACHE := $(CACHE)
 TOOLS = $(CACHE)/tools/bin
@@ -10,11 +10,12 @@ DEMO_ARGS ?=
 
 .PHONY: test demo bench bench-torch
 
-# every tox environment (both backends); fails if any fails or skips a test
+# every tox environment (every stack), two at a time; fails if any fails or
+# skips a test
 test:
 	tools/bootstrap
 	$(TOOLS)/hadolint docker/theano.Dockerfile docker/tensorflow.Dockerfile
-	$(TOOLS)/tox $(TOX_ARGS)
+	$(TOOLS)/tox run-parallel -p 2 --parallel-no-spinner $(TOX_ARGS)
 
 # the demo on one backend; writes demo-output/demo.{md,json,png}
 # (`tox run --notest` builds the environment and installs the package from

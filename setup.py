@@ -21,13 +21,15 @@ setup(
     name='legacy_rprop',
     version=version(),
     description='Rprop optimizers and a Keras 1 optimizer compatibility layer '
-                'for multi-backend Keras 2.3.1 on Theano and TensorFlow 1.15',
+                'for multi-backend Keras 2.0.8 to 2.3.1 on Theano and TensorFlow',
     long_description=readme(),
     long_description_content_type='text/markdown',
     license='MIT',
     packages=find_packages(exclude=['tests', 'tests.*']),
     python_requires='>=3.6, <3.10',
-    install_requires=['keras>=2.3.0,<2.4', 'numpy'],
+    # every Keras 2 it is tested on, so that installing it never changes a
+    # project's Keras
+    install_requires=['keras>=2.0.8,<2.4', 'numpy'],
     # the same pins as requirements/*.txt
     extras_require={
         'theano': ['theano-pymc==1.0.10', 'h5py==2.10.0'],

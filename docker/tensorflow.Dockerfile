@@ -7,6 +7,7 @@ FROM python:3.7.17-slim-bookworm
 
 ENV KERAS_BACKEND=tensorflow \
     LEGACY_RPROP_EXPECT_BACKEND=tensorflow \
+    LEGACY_RPROP_EXPECT_STACK="keras==2.3.1 tensorflow==1.15.5" \
     TF_CPP_MIN_LOG_LEVEL=2 \
     PYTHONHASHSEED=0 \
     PIP_NO_CACHE_DIR=1 \

@@ -12,6 +12,7 @@ RUN apt-get update \
 
 ENV KERAS_BACKEND=theano \
     LEGACY_RPROP_EXPECT_BACKEND=theano \
+    LEGACY_RPROP_EXPECT_STACK="keras==2.3.1 theano-pymc==1.0.10" \
     THEANO_FLAGS=floatX=float32,blas.ldflags=-lopenblas,base_compiledir=/cache/theano \
     TF_CPP_MIN_LOG_LEVEL=2 \
     PYTHONHASHSEED=0 \

@@ -7,13 +7,13 @@ them without ``custom_objects``.
 from keras.utils import get_custom_objects
 
 from legacy_rprop.callbacks import FullBatchCheck, MiniBatchError
-from legacy_rprop.checkpoints import load_latest_checkpoint
+from legacy_rprop.checkpoints import CheckpointError, load_latest_checkpoint
 from legacy_rprop.optimizers import OptimizerStateError, RProp, Rprop
 from legacy_rprop.rules import DEFAULT_VARIANT, VARIANTS
 
 __version__ = '0.1.0'
 __all__ = ['RProp', 'Rprop', 'OptimizerStateError', 'FullBatchCheck', 'MiniBatchError',
-           'load_latest_checkpoint',
+           'load_latest_checkpoint', 'CheckpointError',
            'DEFAULT_VARIANT', 'VARIANTS']
 
 get_custom_objects().update({'RProp': RProp, 'Rprop': Rprop})

@@ -1,4 +1,4 @@
-"""The one place where the Keras backends differ for this package.
+"""The one place where the Keras backends and versions differ for this package.
 
 Theano applies all updates of a compiled function simultaneously: every
 expression sees the values from before the step.  TensorFlow 1.x graph mode
@@ -14,6 +14,17 @@ would assume that no NaN ever occurs and break the non-finite policies, so
 it is switched off (XLA_FLAGS) unless the user's XLA_FLAGS already decide
 it; it has to be set before TensorFlow's first XLA compilation, hence at
 import.
+
+Keras 2.0.8 to 2.3.1, TensorFlow 1.4 to 2.2 and Theano 1.0 differ in a few
+names; each difference is detected here by looking for the feature, never
+by a version number:
+
+- ``K.symbolic`` (Keras 2.3) builds a graph inside Keras' own graph; older
+  Keras have one graph and no such decorator.
+- ``tf.xla.experimental.jit_scope`` (TensorFlow 1.14) is what `fused` uses;
+  without it the update runs as the plain graph of the rule (same numbers).
+- ``tf.math.is_nan`` (TensorFlow 2 dropped ``tf.is_nan``).
+- ``K.is_tensor`` (Keras 2.2) tells a symbolic value from a number.
 """
 import os
 
@@ -23,10 +34,16 @@ from keras import backend as K
 IS_TENSORFLOW = K.backend() == 'tensorflow'
 if IS_TENSORFLOW:
     import tensorflow as tf
+
+    _is_nan = getattr(getattr(tf, 'math', None), 'is_nan', None) or tf.is_nan
+    _xla = getattr(getattr(tf, 'xla', None), 'experimental', None)
+    _jit_scope = getattr(_xla, 'jit_scope', None)
+    _SYMBOLIC_TYPES = (tf.Tensor, tf.Variable)
 elif K.backend() == 'theano':
     import theano
 
     from legacy_rprop import _theano_loop
+    _SYMBOLIC_TYPES = (theano.Variable,)
 
 # the update as one C loop on Theano; on a GPU, Theano's own element-wise
 # fusion (the loop is CPU code)
@@ -34,10 +51,40 @@ USE_THEANO_LOOP = (K.backend() == 'theano'
                    and not theano.config.device.startswith(('cuda', 'gpu')))
 
 # LEGACY_RPROP_XLA=0 turns XLA compilation of the update off (TensorFlow only)
-USE_XLA = IS_TENSORFLOW and os.environ.get('LEGACY_RPROP_XLA', '1') != '0'
+USE_XLA = (IS_TENSORFLOW and _jit_scope is not None
+           and os.environ.get('LEGACY_RPROP_XLA', '1') != '0')
 if USE_XLA and '--xla_cpu_enable_fast_math' not in os.environ.get('XLA_FLAGS', ''):
     os.environ['XLA_FLAGS'] = (os.environ.get('XLA_FLAGS', '')
                                + ' --xla_cpu_enable_fast_math=false').strip()
+
+
+def symbolic(function):
+    """Keras' ``K.symbolic`` where it exists (build `function`'s ops in the
+    graph Keras trains in), else `function` itself (Keras < 2.3 has one
+    graph)."""
+    return getattr(K, 'symbolic', lambda f: f)(function)
+
+
+def is_symbolic(value):
+    """True for a tensor or variable of the backend, False for a number or
+    array (``K.is_tensor``, which Keras < 2.2 lacks)."""
+    return isinstance(value, _SYMBOLIC_TYPES)
+
+
+def value_now(tensor):
+    """The value of a symbolic `tensor`, computed now, as a NumPy array.
+
+    Also inside the graph that Keras 2.3 builds its training step in on
+    TensorFlow 2, where ``K.eval`` cannot run: the computation is run from
+    outside that graph (``tf.init_scope``).
+    """
+    if IS_TENSORFLOW and getattr(tf, 'executing_eagerly', lambda: False)():
+        return tensor.numpy()
+    if IS_TENSORFLOW and hasattr(tf, 'init_scope'):
+        function = K.function([], [tensor])
+        with tf.init_scope():
+            return function([])[0]
+    return K.eval(tensor)
 
 
 def assign_after_reads(assignments):
@@ -51,11 +98,25 @@ def assign_after_reads(assignments):
         return [K.update(variable, value) for variable, value in assignments]
     # A new value that is a variable itself must be read here, outside the
     # control block: reading it inside would create a read after the writes.
-    values = [tf.convert_to_tensor(value, dtype=variable.dtype.base_dtype)
-              for variable, value in assignments]
+    values = [_read(value, variable.dtype.base_dtype) for variable, value in assignments]
     with tf.control_dependencies(values):
         return [K.update(variable, value)
                 for (variable, _), value in zip(assignments, values)]
+
+
+def _read(value, dtype):
+    """`value` as a tensor that a later write to a variable cannot change.
+
+    Reading a reference variable (the kind Keras < 2.3 makes) gives a tensor
+    that shares the variable's memory, so an assign that runs after the read
+    still changes what was read; multiplying by one makes a copy and keeps
+    every value (-0.0 and NaN included).  Only a variable assigned as it is
+    needs this: any computed value is new memory already.
+    """
+    tensor = tf.convert_to_tensor(value, dtype=dtype)
+    if isinstance(value, tf.Variable):
+        tensor = tensor * tf.ones((), dtype=dtype)
+    return tensor
 
 
 # Element-wise functions for the update rules.
@@ -75,7 +136,7 @@ def sign(x):
     into a silent "no move" instead of propagating it.)
     """
     if IS_TENSORFLOW:
-        return tf.where(tf.is_nan(x), x, tf.sign(x))
+        return tf.where(_is_nan(x), x, tf.sign(x))
     return K.sign(x)
 
 
@@ -103,7 +164,7 @@ def fused(function, inputs, overwrite=None):
     memory of input ``overwrite[k]`` (the variable it will be assigned to).
     """
     if USE_XLA:
-        with tf.xla.experimental.jit_scope():
+        with _jit_scope():
             return function(*inputs)
     if USE_THEANO_LOOP:
         return _theano_loop.elementwise(function, inputs, overwrite)

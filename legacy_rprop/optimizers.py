@@ -1,4 +1,4 @@
-"""Keras 2.3.1 optimizer classes for the Rprop family."""
+"""Keras 2 optimizer classes for the Rprop family."""
 import collections
 import math
 import numbers
@@ -8,7 +8,7 @@ from keras import backend as K
 from keras.legacy import interfaces
 from keras.optimizers import Optimizer
 
-from legacy_rprop._backend import assign_after_reads, fused, is_finite, where
+from legacy_rprop._backend import assign_after_reads, fused, is_finite, symbolic, where
 from legacy_rprop.rules import DEFAULT_VARIANT, USES_LOSS, VARIANTS
 
 Hyper = collections.namedtuple(
@@ -110,7 +110,7 @@ class RProp(Optimizer):
         return config
 
     @interfaces.legacy_get_updates_support
-    @K.symbolic
+    @symbolic
     def get_updates(self, loss, params):
         grads = self.get_gradients(loss, params)
         rule, slots = VARIANTS[self.variant]

@@ -85,9 +85,10 @@ def build_model(problem, optimizer, seed):
     """The problem's network, compiled with `optimizer` and mean squared error."""
     from keras.layers import Dense
     from keras.models import Sequential
-    layers = [Dense(l.units, activation=l.activation) for l in problem.layers]
-    model = Sequential(layers)
-    model.build((None, problem.x.shape[1]))
+    first, *rest = problem.layers
+    model = Sequential(
+        [Dense(first.units, activation=first.activation, input_shape=problem.x.shape[1:])]
+        + [Dense(l.units, activation=l.activation) for l in rest])
     model.set_weights(initial_weights(problem, seed))
     model.compile(optimizer=optimizer, loss='mse')
     return model

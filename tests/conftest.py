@@ -1,20 +1,33 @@
-"""Test set-up shared by every backend.
+"""Test set-up shared by every stack.
 
 tox sets LEGACY_RPROP_EXPECT_BACKEND to the backend an environment was built
-for; the run then fails at once if Keras picked another one, and any skipped
-test counts as a failure (a skip would hide a backend that did not run).
+for and LEGACY_RPROP_EXPECT_STACK to the versions it pins (``keras==2.2.4
+tensorflow==1.13.2``); the run fails at once if Keras picked another backend
+or another version got installed, and any skipped test counts as a failure (a
+skip would hide a stack that did not run).
 """
 import os
 
+import pkg_resources
 import pytest
 from keras import backend as K
 
 EXPECTED_BACKEND = os.environ.get('LEGACY_RPROP_EXPECT_BACKEND')
+EXPECTED_STACK = os.environ.get('LEGACY_RPROP_EXPECT_STACK', '').split()
+
+
+def installed(name):
+    try:
+        return pkg_resources.get_distribution(name).version
+    except pkg_resources.DistributionNotFound:
+        return None
 
 
 def pytest_report_header(config):
-    return 'keras backend: %s (expected: %s)' % (
-        K.backend(), EXPECTED_BACKEND or 'any')
+    names = [pin.split('==')[0] for pin in EXPECTED_STACK] or ['keras']
+    return 'keras backend: %s (expected: %s); %s' % (
+        K.backend(), EXPECTED_BACKEND or 'any',
+        ', '.join('%s %s' % (name, installed(name)) for name in names))
 
 
 def pytest_sessionstart(session):
@@ -22,6 +35,11 @@ def pytest_sessionstart(session):
         raise pytest.UsageError(
             'LEGACY_RPROP_EXPECT_BACKEND=%s but Keras runs on %s'
             % (EXPECTED_BACKEND, K.backend()))
+    for pin in EXPECTED_STACK:
+        name, version = pin.split('==')
+        if installed(name) != version:
+            raise pytest.UsageError('LEGACY_RPROP_EXPECT_STACK wants %s, installed: %s'
+                                    % (pin, installed(name)))
 
 
 @pytest.hookimpl(hookwrapper=True)

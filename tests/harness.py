@@ -1,4 +1,6 @@
 """Drive an optimizer with chosen gradients and losses, one step at a time."""
+import contextlib
+
 import numpy as np
 from keras import backend as K
 
@@ -11,6 +13,10 @@ class GradientFeeder(object):
     """
 
     def __init__(self, optimizer, initial_weights, constraints=None):
+        with in_keras_graph():
+            self._build(optimizer, initial_weights, constraints)
+
+    def _build(self, optimizer, initial_weights, constraints):
         constraints = constraints or [None] * len(initial_weights)
         self.params = [K.variable(w, dtype=str(w.dtype), name='p%d' % i, constraint=c)
                        for i, (w, c) in enumerate(zip(initial_weights, constraints))]
@@ -55,3 +61,22 @@ def loss_stream(steps, seed):
     """Loss values that rise and fall (a random walk), float32."""
     rng = np.random.RandomState(seed)
     return (10. + np.cumsum(rng.normal(size=steps))).astype('float32')
+
+
+def tensorflow_graph():
+    """The TensorFlow graph Keras builds its models and updates in: its own
+    graph where it has one (Keras 2.3), else TensorFlow's default graph."""
+    from keras.backend import tensorflow_backend
+    get_graph = getattr(tensorflow_backend, 'get_graph', None)
+    if get_graph is not None:
+        return get_graph()
+    import tensorflow as tf
+    return tf.get_default_graph()
+
+
+def in_keras_graph():
+    """A context in which a test's own ops join the graph Keras trains in
+    (on TensorFlow 2, Keras 2.3.1 builds graphs in a graph of its own)."""
+    if K.backend() == 'tensorflow':
+        return tensorflow_graph().as_default()
+    return contextlib.suppress()  # nothing to enter

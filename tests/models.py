@@ -37,3 +37,10 @@ def fit_full_batch(model, epochs, **kwargs):
     history = model.fit(x, y, batch_size=N_SAMPLES, epochs=epochs, shuffle=False,
                         verbose=0, **kwargs)
     return history.history['loss']
+
+
+def train_function(model):
+    """The compiled training step of `model` (before Keras 2.2, a Sequential
+    model kept it on the Model it wrapped)."""
+    inner = getattr(model, 'train_function', None)
+    return inner if inner is not None else model.model.train_function

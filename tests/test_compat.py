@@ -4,6 +4,7 @@ import pytest
 from keras.callbacks import LearningRateScheduler
 from keras.constraints import NonNeg
 
+from harness import in_keras_graph
 from legacy_rprop import RProp
 from legacy_rprop.compat import Optimizer, backend
 from models import classifier, fit_full_batch
@@ -53,8 +54,8 @@ def test_lr_and_learning_rate_are_one_variable_for_keras_callbacks():
     model = classifier(optimizer)
     seen = []
 
-    def schedule(epoch, lr):
-        seen.append(lr)
+    def schedule(epoch):  # Keras < 2.1 passes the epoch only
+        seen.append(backend.get_value(model.optimizer.lr))
         return 0.1 / (epoch + 1)
 
     fit_full_batch(model, 3, callbacks=[LearningRateScheduler(schedule)])
@@ -79,9 +80,13 @@ def test_backend_has_the_keras1_names():
     a, b = backend.variable([1., 2., 3.]), backend.variable([2., 2., 2.])
     np.testing.assert_array_equal(backend.eval(backend.lesser(a, b)), [True, False, False])
     np.testing.assert_array_equal(backend.eval(backend.lesser_equal(a, b)), [True, True, False])
+    # switch chooses element by element on every Keras 2 (TensorFlow's took
+    # a scalar condition only before Keras 2.1)
+    chosen = backend.switch(backend.less(a, b), a, b * 10)
+    np.testing.assert_array_equal(backend.eval(chosen), [1., 20., 20.])
     # everything else is keras.backend itself
     from keras import backend as keras_backend
-    assert backend.switch is keras_backend.switch
+    assert backend.sign is keras_backend.sign
     assert backend.floatx() == keras_backend.floatx()
 
 
@@ -105,8 +110,9 @@ def test_updates_see_pre_step_values():
     """Each write of the swap must see the other variable's value from
     before the step, whatever order the backend runs them in."""
     optimizer = SwapOptimizer()
-    loss = backend.variable(0.) * 1.
-    step = backend.function([], [loss], updates=optimizer.get_updates(loss, []))
+    with in_keras_graph():
+        loss = backend.constant(0.) * 1.
+        step = backend.function([], [loss], updates=optimizer.get_updates(loss, []))
     for expected in [(2., 1.), (1., 2.)] * 20:
         step([])
         assert (backend.get_value(optimizer.a), backend.get_value(optimizer.b)) == expected

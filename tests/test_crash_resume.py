@@ -1,11 +1,16 @@
 """Kill a checkpointed run with SIGKILL, resume it, and get the weights of an
 uninterrupted run, bit for bit, on this backend."""
+import glob
 import os
 import signal
 import subprocess
 import sys
 
 import numpy as np
+import pytest
+from keras.callbacks import ModelCheckpoint
+from keras.layers import Dense, Layer
+from keras.models import Sequential
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EPOCHS = 300
@@ -57,17 +62,65 @@ def test_killed_run_resumes_to_the_weights_of_an_uninterrupted_run(tmp_path):
         np.testing.assert_array_equal(a, b)
 
 
+TORN_HDF5 = b'\x89HDF\r\n\x1a\n' + b'\0' * 100  # a file killed while being written
+
+
+def checkpointed_fit(model, x, y, epochs, out_dir):
+    """Fit full batch with Keras' own ModelCheckpoint (which names the files
+    as the installed Keras does); return the newest file."""
+    pattern = os.path.join(str(out_dir), 'ckpt-{epoch:04d}.h5')
+    model.fit(x, y, batch_size=len(x), epochs=epochs, shuffle=False, verbose=0,
+              callbacks=[ModelCheckpoint(pattern)])
+    return sorted(glob.glob(os.path.join(str(out_dir), 'ckpt-*.h5')))[-1]
+
+
 def test_a_torn_checkpoint_is_skipped_for_the_one_before(tmp_path):
     from legacy_rprop import load_latest_checkpoint
-    from models import classifier, fit_full_batch
+    from models import classifier, data
     from legacy_rprop import RProp
     model = classifier(RProp(variant='Rprop+'))
-    fit_full_batch(model, 2)
-    model.save(str(tmp_path / 'ckpt-0002.h5'))
-    with open(str(tmp_path / 'ckpt-0003.h5'), 'wb') as f:
-        f.write(b'\x89HDF\r\n\x1a\n' + b'\0' * 100)  # killed while writing
-    loaded, epoch = load_latest_checkpoint(str(tmp_path / 'ckpt-*.h5'))
+    newest = checkpointed_fit(model, *data(), epochs=2, out_dir=tmp_path)
+    number = int(newest[-7:-3])
+    with open(str(tmp_path / ('ckpt-%04d.h5' % (number + 1))), 'wb') as f:
+        f.write(TORN_HDF5)
+    with pytest.warns(UserWarning, match='cannot be read'):
+        loaded, epoch = load_latest_checkpoint(str(tmp_path / 'ckpt-*.h5'))
     assert epoch == 2
     for a, b in zip(model.optimizer.get_weights(), loaded.optimizer.get_weights()):
         np.testing.assert_array_equal(a, b)
     assert load_latest_checkpoint(str(tmp_path / 'none-*.h5')) == (None, 0)
+
+
+class Doubling(Layer):
+    """A custom layer that a checkpoint cannot load unless it is named in
+    custom_objects."""
+
+    def call(self, inputs):
+        return 2 * inputs
+
+
+def test_a_checkpoint_that_reads_but_does_not_load_is_an_error_not_a_skip(tmp_path):
+    from legacy_rprop import RProp, load_latest_checkpoint
+    model = Sequential([Dense(3, input_shape=(4,)), Doubling()])
+    model.compile(optimizer=RProp(), loss='mse')
+    checkpointed_fit(model, np.ones((2, 4)), np.ones((2, 3)), epochs=2, out_dir=tmp_path)
+    with pytest.raises(ValueError) as error:
+        load_latest_checkpoint(str(tmp_path / 'ckpt-*.h5'))
+    assert 'Doubling' in str(error.value)
+    loaded, epoch = load_latest_checkpoint(str(tmp_path / 'ckpt-*.h5'),
+                                           custom_objects={'Doubling': Doubling})
+    assert epoch == 2
+    for a, b in zip(model.optimizer.get_weights(), loaded.optimizer.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_when_every_matching_checkpoint_is_torn_the_error_lists_each(tmp_path):
+    from legacy_rprop import CheckpointError, load_latest_checkpoint
+    for name in ('ckpt-0001.h5', 'ckpt-0002.h5'):
+        with open(str(tmp_path / name), 'wb') as f:
+            f.write(TORN_HDF5)
+    with pytest.raises(CheckpointError) as error:
+        load_latest_checkpoint(str(tmp_path / 'ckpt-*.h5'))
+    message = str(error.value)
+    assert 'none of the 2 checkpoint files' in message
+    assert 'ckpt-0001.h5 (OSError' in message and 'ckpt-0002.h5 (OSError' in message

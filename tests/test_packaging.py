@@ -29,14 +29,24 @@ def tox_values(key, env):
     config = configparser.ConfigParser(interpolation=None)
     config.read_string(read('tox.ini'))
     factors = set(env.split('-'))
+
+    def applies(condition):
+        # a,b: either; a-b: both; !a: not a
+        return any(all((f[1:] not in factors) if f.startswith('!') else (f in factors)
+                       for f in alternative.split('-'))
+                   for alternative in condition.split(','))
+
     values = []
     for line in config['testenv'][key].strip().splitlines():
-        match = re.match(r'^([\w,]+):\s*(.*)$', line.strip())
+        line = line.strip()
+        if line.startswith('#'):
+            continue
+        match = re.match(r'^([!\w,-]+):\s*(.*)$', line)
         if match and not match.group(2).startswith('//'):
-            if factors & set(match.group(1).split(',')):
+            if applies(match.group(1)):
                 values.append(match.group(2))
         else:
-            values.append(line.strip())
+            values.append(line)
     return values
 
 

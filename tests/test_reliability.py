@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from keras import backend as K
 
-from harness import GradientFeeder, gradient_stream, loss_stream
+from harness import GradientFeeder, gradient_stream, loss_stream, tensorflow_graph
 from legacy_rprop import (VARIANTS, FullBatchCheck, MiniBatchError,
                           OptimizerStateError, RProp)
-from models import N_SAMPLES, classifier, data, fit_full_batch
+from models import N_SAMPLES, classifier, data, fit_full_batch, train_function
 from reference import Reference
 
 SHAPES = [(6, 4), (4,)]
@@ -116,13 +116,13 @@ def test_repeated_fit_and_evaluate_reuse_one_graph_and_do_not_grow_memory():
     x, y = data()
     fit_full_batch(model, 2)
     model.evaluate(x, y, batch_size=N_SAMPLES, verbose=0)
-    train_function = model.train_function
+    compiled = train_function(model)
     ops_before = _graph_ops()
     rss_before = _rss_bytes()
     for _ in range(30):
         fit_full_batch(model, 100)
         model.evaluate(x, y, batch_size=N_SAMPLES, verbose=0)
-    assert model.train_function is train_function
+    assert train_function(model) is compiled
     assert _graph_ops() == ops_before
     growth = _rss_bytes() - rss_before
     assert growth < 20 * 2 ** 20, 'resident memory grew by %d bytes over 3000 steps' % growth
@@ -133,8 +133,7 @@ def _graph_ops():
     the compiled function object is the same, which is checked above)."""
     if K.backend() != 'tensorflow':
         return None
-    import tensorflow as tf
-    return len(tf.compat.v1.get_default_graph().get_operations())
+    return len(tensorflow_graph().get_operations())
 
 
 def _rss_bytes():

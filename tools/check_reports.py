@@ -14,13 +14,16 @@ def summary(path):
 
 def main(report_dir, envs):
     problems = []
+    totals = dict.fromkeys(('tests', 'skipped', 'failures', 'errors'), 0)
     for env in envs:
         path = os.path.join(report_dir, env + '.xml')
         if not os.path.exists(path):
             problems.append('%s: no report, the environment did not run' % env)
             continue
         counts = summary(path)
-        print('%-20s %s' % (env, ', '.join('%s=%d' % kv for kv in sorted(counts.items()))))
+        for key in totals:
+            totals[key] += counts[key]
+        print('%-24s %s' % (env, ', '.join('%s=%d' % kv for kv in sorted(counts.items()))))
         if counts['tests'] == 0:
             problems.append('%s: no tests ran' % env)
         for key in ('skipped', 'failures', 'errors'):
@@ -28,6 +31,9 @@ def main(report_dir, envs):
                 problems.append('%s: %d %s' % (env, counts[key], key))
     for problem in problems:
         print('check_reports: ' + problem, file=sys.stderr)
+    print('%d environments: %d passed, %d failed, %d skipped' % (
+        len(envs), totals['tests'] - totals['failures'] - totals['errors'] - totals['skipped'],
+        totals['failures'] + totals['errors'], totals['skipped']))
     return 1 if problems else 0
 
 

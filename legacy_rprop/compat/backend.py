@@ -9,6 +9,9 @@ Everything ``keras.backend`` exports is here unchanged, except:
 - `variable` also accepts a symbolic initial value computed from other
   variables (``numpy.ones(shape) * some_variable``); it is evaluated once,
   when the variable is created.
+- `switch` chooses element by element when the condition is a tensor of the
+  values' rank, on every Keras 2 (before 2.1, TensorFlow's switch took a
+  scalar condition only).
 
 and these Keras 1 names, which Keras 2.3.1 no longer exports, are back:
 `get_variable_shape` (= int_shape), `lesser` (= less),
@@ -16,6 +19,10 @@ and these Keras 1 names, which Keras 2.3.1 no longer exports, are back:
 """
 from keras.backend import *  # noqa: F401,F403 -- this module *is* the Keras backend
 from keras import backend as _keras_backend
+
+from legacy_rprop._backend import is_symbolic as _is_symbolic
+from legacy_rprop._backend import value_now as _value_now
+from legacy_rprop._backend import where as _where
 
 
 def update(x, new_x):
@@ -35,11 +42,11 @@ def update_sub(x, decrement):
 
 def variable(value, dtype=None, name=None, constraint=None):
     """`keras.backend.variable`, also for a value computed from variables."""
-    if _keras_backend.is_tensor(value):
+    if _is_symbolic(value):
         # On TF 1.15 a variable whose initializer reads another, not yet
         # initialized variable fails with FailedPreconditionError; take the
         # value now instead.
-        value = _keras_backend.eval(value)
+        value = _value_now(value)
     return _keras_backend.variable(value, dtype=dtype, name=name,
                                    constraint=constraint)
 
@@ -51,3 +58,14 @@ def get_variable_shape(x):
 
 lesser = _keras_backend.less
 lesser_equal = _keras_backend.less_equal
+
+
+def switch(condition, then_expression, else_expression):
+    """Element-wise choice where `condition` and both values are tensors of
+    one rank; otherwise `keras.backend.switch` (a scalar condition, or
+    callables)."""
+    if (_is_symbolic(condition) and _is_symbolic(then_expression)
+            and _is_symbolic(else_expression)
+            and 0 < ndim(condition) == ndim(then_expression) == ndim(else_expression)):
+        return _where(condition, then_expression, else_expression)
+    return _keras_backend.switch(condition, then_expression, else_expression)

@@ -2,12 +2,12 @@
 import functools
 import inspect
 import warnings
+from collections.abc import Mapping
 
-from keras import backend as K
 from keras import optimizers
 from keras.legacy import interfaces
 
-from legacy_rprop._backend import assign_after_reads
+from legacy_rprop._backend import assign_after_reads, symbolic
 
 # what the backends say when a tensor is used as a Python truth value
 _PYTHON_BOOL_ON_TENSOR = (
@@ -56,13 +56,12 @@ def _keras2_get_updates(get_updates):
     keras1_signature = 'constraints' in inspect.signature(get_updates).parameters
 
     @interfaces.legacy_get_updates_support
-    @K.symbolic
+    @symbolic
     @functools.wraps(get_updates)
     def keras2_get_updates(self, loss, params):
         try:
             if keras1_signature:
-                constraints = {p: p.constraint for p in params
-                               if getattr(p, 'constraint', None) is not None}
+                constraints = ConstraintsByParam(params)
                 updates = get_updates(self, params, constraints, loss)
             else:
                 updates = get_updates(self, loss, params)
@@ -81,6 +80,32 @@ def _keras2_get_updates(get_updates):
 
     keras2_get_updates.wrapped_get_updates = get_updates
     return keras2_get_updates
+
+
+class ConstraintsByParam(Mapping):
+    """Keras 1's ``constraints`` argument: ``{param: constraint}`` for the
+    params that have one, looked up by identity.
+
+    A plain dict needs hashable keys, and TensorFlow 2's variables are not
+    hashable; ``p in constraints``, ``constraints[p]``, ``.get(p)`` and
+    ``.items()`` work here for every backend's variables.
+    """
+
+    def __init__(self, params):
+        self._pairs = {id(p): (p, p.constraint) for p in params
+                       if getattr(p, 'constraint', None) is not None}
+
+    def __getitem__(self, param):
+        try:
+            return self._pairs[id(param)][1]
+        except KeyError:
+            raise KeyError(param) from None
+
+    def __iter__(self):
+        return (p for p, _ in self._pairs.values())
+
+    def __len__(self):
+        return len(self._pairs)
 
 
 def _ordered_updates(class_name, updates):
