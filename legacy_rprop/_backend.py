@@ -26,7 +26,9 @@ by a version number:
 - ``tf.math.is_nan`` (TensorFlow 2 dropped ``tf.is_nan``).
 - ``K.is_tensor`` (Keras 2.2) tells a symbolic value from a number.
 """
+import contextlib
 import os
+import threading
 
 import numpy as np
 from keras import backend as K
@@ -87,13 +89,36 @@ def value_now(tensor):
     return K.eval(tensor)
 
 
+_nesting = threading.local()
+
+
+@contextlib.contextmanager
+def updates_of_one_step():
+    """Around the building of one optimizer's updates for a training step.
+
+    An optimizer that wraps another calls the inner one's ``get_updates``
+    inside its own; there, `assign_after_reads` hands the inner pairs back
+    unchanged, and only the outermost optimizer orders every write of the
+    step after every read of it, the inner ones' included.
+    """
+    _nesting.depth = getattr(_nesting, 'depth', 0) + 1
+    try:
+        yield
+    finally:
+        _nesting.depth -= 1
+
+
 def assign_after_reads(assignments):
     """Turn ``[(variable, new_value), ...]`` into Keras update ops.
 
     On TensorFlow every write gets a control dependency on every new value,
     so no write can overtake a read of the state it overwrites.  On Theano the
-    pairs are applied simultaneously already.
+    pairs are applied simultaneously already.  Inside another optimizer's
+    `updates_of_one_step`, the pairs are returned as they are, for that
+    optimizer to order.
     """
+    if getattr(_nesting, 'depth', 0) > 1:
+        return [tuple(pair) for pair in assignments]
     if not IS_TENSORFLOW:
         return [K.update(variable, value) for variable, value in assignments]
     # A new value that is a variable itself must be read here, outside the

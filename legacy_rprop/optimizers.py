@@ -8,7 +8,8 @@ from keras import backend as K
 from keras.legacy import interfaces
 from keras.optimizers import Optimizer
 
-from legacy_rprop._backend import assign_after_reads, fused, is_finite, symbolic, where
+from legacy_rprop._backend import (assign_after_reads, fused, is_finite, symbolic,
+                                   updates_of_one_step, where)
 from legacy_rprop.rules import DEFAULT_VARIANT, USES_LOSS, VARIANTS
 
 Hyper = collections.namedtuple(
@@ -112,6 +113,10 @@ class RProp(Optimizer):
     @interfaces.legacy_get_updates_support
     @symbolic
     def get_updates(self, loss, params):
+        with updates_of_one_step():
+            return self._updates(loss, params)
+
+    def _updates(self, loss, params):
         grads = self.get_gradients(loss, params)
         rule, slots = VARIANTS[self.variant]
         state = {slot: [self._state_variable(slot, i, p)

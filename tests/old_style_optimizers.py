@@ -90,3 +90,44 @@ class PythonIfOptimizer(Optimizer):
             if K.sum(g) > 0:
                 self.updates.append(K.update(p, p - 0.1))
         return self.updates
+
+
+class ParamsFirstSGD(Optimizer):
+    """SGD whose get_updates takes ``(params, loss)``, the order of early
+    Keras 2 code (Keras 2 itself always called it by keyword)."""
+
+    def __init__(self, lr=0.1, **kwargs):
+        super(ParamsFirstSGD, self).__init__(**kwargs)
+        self.lr = K.variable(lr, name='lr')
+
+    def get_updates(self, params, loss):
+        grads = self.get_gradients(loss, params)
+        return [K.update_sub(p, self.lr * g) for p, g in zip(params, grads)]
+
+
+class ForwardingSGD(OldSGD):
+    """A subclass that forwards ``*args, **kwargs`` to its parent."""
+
+    def get_updates(self, *args, **kwargs):
+        return super(ForwardingSGD, self).get_updates(*args, **kwargs)
+
+
+class SoftTargetUpdates(Optimizer):
+    """A keras-rl style wrapper: the wrapped optimizer's updates plus, for
+    every param p, a target copy moved towards it, ``target = tau * p +
+    (1 - tau) * target``, which must read p from before the step.  Its
+    get_updates has the early Keras 2 order and calls the wrapped one by
+    keyword."""
+
+    def __init__(self, optimizer, tau=0.5, **kwargs):
+        super(SoftTargetUpdates, self).__init__(**kwargs)
+        self.optimizer = optimizer
+        self.tau = tau
+
+    def get_updates(self, params, loss):
+        updates = self.optimizer.get_updates(params=params, loss=loss)
+        self.targets = [K.zeros(K.get_variable_shape(p)) for p in params]
+        for p, target in zip(params, self.targets):
+            updates.append(K.update(target, self.tau * p + (1. - self.tau) * target))
+        self.updates = updates
+        return self.updates

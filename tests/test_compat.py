@@ -1,15 +1,17 @@
 """The compat layer: Keras 1 style optimizers on Keras 2.3.1, this backend."""
+import warnings
+
 import numpy as np
 import pytest
 from keras.callbacks import LearningRateScheduler
 from keras.constraints import NonNeg
 
-from harness import in_keras_graph
+from harness import GradientFeeder, gradient_stream, in_keras_graph
 from legacy_rprop import RProp
 from legacy_rprop.compat import Optimizer, backend
 from models import classifier, fit_full_batch
-from old_style_optimizers import (NewStyleSGD, OldSGD, PythonIfOptimizer,
-                                  SignStepOptimizer)
+from old_style_optimizers import (ForwardingSGD, NewStyleSGD, OldSGD, ParamsFirstSGD,
+                                  PythonIfOptimizer, SignStepOptimizer, SoftTargetUpdates)
 
 
 def test_old_style_optimizer_gives_the_numbers_of_rprop():
@@ -125,3 +127,63 @@ def test_update_helpers_return_keras1_pairs():
                         (backend.update_sub(c, one), 9.)]:
         assert pair[0] is c
         assert backend.eval(pair[1]) == value
+
+
+@pytest.mark.parametrize('make', [OldSGD, ParamsFirstSGD, ForwardingSGD, NewStyleSGD],
+                         ids=lambda c: c.__name__)
+def test_every_get_updates_signature_gets_its_arguments(make):
+    """(params, constraints, loss), (params, loss), (loss, params) and
+    *args/**kwargs all train as SGD does."""
+    rng = np.random.RandomState(0)
+    shapes = [(4, 3), (3,)]
+    weights = [rng.normal(size=s).astype('float32') for s in shapes]
+    feeder = GradientFeeder(make(0.1), weights)
+    lr = np.float32(0.1)
+    for grads in gradient_stream(shapes, 5, seed=1):
+        feeder.step(grads)
+        weights = [w - lr * g for w, g in zip(weights, grads)]
+        for got, want in zip(feeder.weights(), weights):
+            np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize('run', range(3))
+@pytest.mark.parametrize('inner', ['OldSGD', 'RProp'])
+def test_every_read_of_a_wrapper_s_step_sees_pre_step_values(inner, run):
+    """The wrapper's soft target updates read every param, and the wrapped
+    optimizer writes every param in the same step: each target must move
+    towards the param's value from before the step, on TensorFlow as on
+    Theano (unordered, TensorFlow 1 read some params after their write)."""
+    shapes = [(3,)] * 40
+    rng = np.random.RandomState(run)
+    weights = [rng.normal(size=s).astype('float32') for s in shapes]
+    wrapped = OldSGD(0.1) if inner == 'OldSGD' else RProp(init_alpha=0.1)
+    optimizer = SoftTargetUpdates(wrapped, tau=0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')  # no false warning about unordered ops
+        feeder = GradientFeeder(optimizer, weights)
+    targets = [np.zeros(s, 'float32') for s in shapes]
+    half = np.float32(0.5)
+    moved = 0
+    for grads in gradient_stream(shapes, 20, seed=10 + run):
+        before = feeder.weights()
+        feeder.step(grads)
+        targets = [half * p + half * t for p, t in zip(before, targets)]
+        for k, (got, want) in enumerate(zip(backend.batch_get_value(optimizer.targets),
+                                            targets)):
+            np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7,
+                                       err_msg='target %d read a stepped param' % k)
+        moved += sum(int(np.any(a != b)) for a, b in zip(before, feeder.weights()))
+    assert moved > 20 * 40 * 0.9  # the params really were written every step
+
+
+def test_wrapping_a_keras_builtin_optimizer_warns_on_tensorflow():
+    import keras
+    optimizer = SoftTargetUpdates(keras.optimizers.SGD(0.1))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        GradientFeeder(optimizer, [np.ones(3, 'float32')])
+    messages = [str(w.message) for w in caught if 'made by keras.backend' in str(w.message)]
+    if backend.backend() == 'tensorflow':  # Keras' own assign ops, unordered
+        assert len(messages) == 1 and 'SoftTargetUpdates.get_updates returned' in messages[0]
+    else:  # Keras' Theano backend returns (variable, value) pairs, ordered by Theano
+        assert messages == []

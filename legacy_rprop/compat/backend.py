@@ -66,6 +66,7 @@ def switch(condition, then_expression, else_expression):
     callables)."""
     if (_is_symbolic(condition) and _is_symbolic(then_expression)
             and _is_symbolic(else_expression)
-            and 0 < ndim(condition) == ndim(then_expression) == ndim(else_expression)):
+            and 0 < _keras_backend.ndim(condition) == _keras_backend.ndim(then_expression)
+            == _keras_backend.ndim(else_expression)):
         return _where(condition, then_expression, else_expression)
     return _keras_backend.switch(condition, then_expression, else_expression)

@@ -5,9 +5,8 @@ import warnings
 from collections.abc import Mapping
 
 from keras import optimizers
-from keras.legacy import interfaces
 
-from legacy_rprop._backend import assign_after_reads, symbolic
+from legacy_rprop._backend import assign_after_reads, symbolic, updates_of_one_step
 
 # what the backends say when a tensor is used as a Python truth value
 _PYTHON_BOOL_ON_TENSOR = (
@@ -24,7 +23,7 @@ class Optimizer(optimizers.Optimizer):
     - ``get_updates(self, params, constraints, loss)`` (Keras 1): it gets
       ``constraints`` as a ``{param: constraint}`` dict built from the Keras 2
       per-variable constraints (``kernel_constraint=...``); or
-    - ``get_updates(self, loss, params)`` (Keras 2).
+    - ``get_updates(self, loss, params)`` (Keras 2, in any argument order).
 
     Either way Keras 2.3.1's ``model.fit`` can call it, and the updates it
     returns -- ``(variable, new_value)`` pairs from
@@ -52,19 +51,18 @@ class Optimizer(optimizers.Optimizer):
 
 
 def _keras2_get_updates(get_updates):
-    """Wrap a subclass's get_updates so that Keras 2.3.1 can call it."""
-    keras1_signature = 'constraints' in inspect.signature(get_updates).parameters
+    """Wrap a subclass's get_updates so that Keras 2 can call it."""
+    arguments = _argument_binder(get_updates)
 
-    @interfaces.legacy_get_updates_support
     @symbolic
     @functools.wraps(get_updates)
-    def keras2_get_updates(self, loss, params):
+    def keras2_get_updates(self, *args, **kwargs):
+        loss, params = _loss_and_params(args, kwargs)
+        args, kwargs = arguments(loss, params)
         try:
-            if keras1_signature:
-                constraints = ConstraintsByParam(params)
-                updates = get_updates(self, params, constraints, loss)
-            else:
-                updates = get_updates(self, loss, params)
+            with updates_of_one_step():
+                updates = get_updates(self, *args, **kwargs)
+                self.updates = _ordered_updates(type(self).__name__, updates)
         except TypeError as error:
             if not any(text in str(error) for text in _PYTHON_BOOL_ON_TENSOR):
                 raise
@@ -75,11 +73,55 @@ def _keras2_get_updates(get_updates):
                 'element-wise with K.switch(condition, value_if_true, '
                 'value_if_false) instead. Backend message: %s'
                 % (type(self).__name__, error)) from error
-        self.updates = _ordered_updates(type(self).__name__, updates)
         return self.updates
 
     keras2_get_updates.wrapped_get_updates = get_updates
     return keras2_get_updates
+
+
+def _loss_and_params(args, kwargs):
+    """The loss and params of a call of ``get_updates`` made as Keras 2 makes
+    it (``loss=, params=``) or as an optimizer of either era that wraps
+    another makes it: ``(params, constraints, loss)``, ``(params,
+    constraints, loss=)``, ``(loss, params)``, by position or name.  A
+    ``constraints`` argument is left out: the params carry their own."""
+    kwargs = dict(kwargs)
+    kwargs.pop('constraints', None)
+    if len(args) == 3:
+        args = (args[2], args[0])
+    elif len(args) == 2 and 'loss' in kwargs:
+        args, kwargs['params'] = (), args[0]
+
+    def keras2(loss, params):
+        return loss, params
+    return keras2(*args, **kwargs)
+
+
+def _argument_binder(get_updates):
+    """How to call `get_updates` with a step's loss and params, as its era did.
+
+    Every argument goes by name where the signature has that name (or takes
+    ``**kwargs``): Keras 1's ``(params, constraints, loss)``, Keras 2's
+    ``(loss, params)`` and the early Keras 2 ``(params, loss)`` all work.
+    Parameters with other names get the arguments by position, in Keras 1's
+    order if the signature has a ``constraints`` parameter, else in Keras 2's.
+    Returns ``arguments(loss, params) -> (args, kwargs)``.
+    """
+    signature = list(inspect.signature(get_updates).parameters.values())[1:]  # no self
+    named = {p.name for p in signature
+             if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    any_name = any(p.kind == p.VAR_KEYWORD for p in signature)
+    keras1 = 'constraints' in named
+    wanted = ('params', 'constraints', 'loss') if keras1 else ('loss', 'params')
+
+    def arguments(loss, params):
+        values = {'loss': loss, 'params': params}
+        if keras1:
+            values['constraints'] = ConstraintsByParam(params)
+        if any_name or named.issuperset(wanted):
+            return (), values
+        return tuple(values[name] for name in wanted), {}
+    return arguments
 
 
 class ConstraintsByParam(Mapping):
