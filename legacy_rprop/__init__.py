@@ -1,4 +1,4 @@
-"""Rprop optimizers for multi-backend Keras 2.3.1 (Theano and TensorFlow 1.15).
+"""Rprop optimizers for multi-backend Keras 2 (2.0.8 to 2.3.1; Theano and TensorFlow).
 
 Importing the package registers `RProp` and `Rprop` with Keras, so
 ``keras.optimizers.get('RProp')`` and ``keras.models.load_model(path)`` find
@@ -11,7 +11,7 @@ from legacy_rprop.checkpoints import CheckpointError, load_latest_checkpoint
 from legacy_rprop.optimizers import OptimizerStateError, RProp, Rprop
 from legacy_rprop.rules import DEFAULT_VARIANT, VARIANTS
 
-__version__ = '0.1.0'
+__version__ = '0.2.0'
 __all__ = ['RProp', 'Rprop', 'OptimizerStateError', 'FullBatchCheck', 'MiniBatchError',
            'load_latest_checkpoint', 'CheckpointError',
            'DEFAULT_VARIANT', 'VARIANTS']
