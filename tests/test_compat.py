@@ -7,6 +7,7 @@ from keras.callbacks import LearningRateScheduler
 from keras.constraints import NonNeg
 
 from harness import GradientFeeder, gradient_stream, in_keras_graph
+from keras1_era_optimizers import CORPUS, MultipliedSGD
 from legacy_rprop import RProp
 from legacy_rprop.compat import Optimizer, backend
 from models import classifier, fit_full_batch
@@ -187,3 +188,23 @@ def test_wrapping_a_keras_builtin_optimizer_warns_on_tensorflow():
         assert len(messages) == 1 and 'SoftTargetUpdates.get_updates returned' in messages[0]
     else:  # Keras' Theano backend returns (variable, value) pairs, ordered by Theano
         assert messages == []
+
+
+@pytest.mark.parametrize('name', sorted(CORPUS))
+def test_keras1_era_optimizers_train_unchanged_but_their_imports(name):
+    make, kwargs = CORPUS[name]
+    losses = fit_full_batch(classifier(make(**kwargs)), 30)
+    assert np.all(np.isfinite(losses))
+    assert losses[-1] < 0.9 * losses[0], losses
+
+
+def test_layer_multipliers_reach_each_layer():
+    model = classifier(MultipliedSGD(lr=0.5))
+    frozen, trained = model.layers[0].name, model.layers[1].name
+    model.optimizer.multipliers = {frozen: 0., trained: 2.}
+    before = model.get_weights()
+    fit_full_batch(model, 3)
+    after = model.get_weights()
+    for b, a in zip(before[:2], after[:2]):
+        np.testing.assert_array_equal(a, b)  # multiplier 0: not moved
+    assert all(np.any(a != b) for b, a in zip(before[2:], after[2:]))

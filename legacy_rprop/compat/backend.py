@@ -11,7 +11,7 @@ Everything ``keras.backend`` exports is here unchanged, except:
   when the variable is created.
 - `switch` chooses element by element when the condition is a tensor of the
   values' rank, on every Keras 2 (before 2.1, TensorFlow's switch took a
-  scalar condition only).
+  scalar condition only), and takes plain numbers as values, as Keras 1 did.
 
 and these Keras 1 names, which Keras 2.3.1 no longer exports, are back:
 `get_variable_shape` (= int_shape), `lesser` (= less),
@@ -63,10 +63,18 @@ lesser_equal = _keras_backend.less_equal
 def switch(condition, then_expression, else_expression):
     """Element-wise choice where `condition` and both values are tensors of
     one rank; otherwise `keras.backend.switch` (a scalar condition, or
-    callables)."""
+    callables).  A value may be a plain number, as Keras 1 allowed."""
+    then_expression, else_expression = _tensors_for_numbers(then_expression, else_expression)
     if (_is_symbolic(condition) and _is_symbolic(then_expression)
             and _is_symbolic(else_expression)
             and 0 < _keras_backend.ndim(condition) == _keras_backend.ndim(then_expression)
             == _keras_backend.ndim(else_expression)):
         return _where(condition, then_expression, else_expression)
     return _keras_backend.switch(condition, then_expression, else_expression)
+
+
+def _tensors_for_numbers(*values):
+    """Plain numbers among `values` as constants of the tensors' dtype."""
+    dtypes = [_keras_backend.dtype(v) for v in values if _is_symbolic(v)]
+    dtype = dtypes[0] if dtypes else _keras_backend.floatx()
+    return [constant(v, dtype=dtype) if isinstance(v, (int, float)) else v for v in values]
