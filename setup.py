@@ -26,7 +26,8 @@ setup(
     long_description_content_type='text/markdown',
     license='MIT',
     packages=find_packages(exclude=['tests', 'tests.*']),
-    python_requires='>=3.6, <3.10',
+    # the Pythons the tox environments test
+    python_requires='>=3.6, !=3.8.*, <3.10',
     # every Keras 2 it is tested on, so that installing it never changes a
     # project's Keras
     install_requires=['keras>=2.0.8,<2.4', 'numpy'],
@@ -38,9 +39,9 @@ setup(
     },
     entry_points={'console_scripts': ['legacy-rprop = legacy_rprop.__main__:main']},
     classifiers=[
+        'License :: OSI Approved :: MIT License',
         'Programming Language :: Python :: 3.6',
         'Programming Language :: Python :: 3.7',
-        'Programming Language :: Python :: 3.8',
         'Programming Language :: Python :: 3.9',
         'Topic :: Scientific/Engineering :: Artificial Intelligence',
     ],

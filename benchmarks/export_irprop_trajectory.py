@@ -49,7 +49,8 @@ def main(path):
         runs.update({name + '/x': problem.x, name + '/y': problem.y,
                      name + '/losses': np.array(result.losses),
                      name + '/target': problem.target_loss,
-                     name + '/activations': np.array([l.activation for l in problem.layers])})
+                     name + '/activations': np.array(
+                         [layer.activation for layer in problem.layers])})
         for k, w in enumerate(problems.initial_weights(problem, PROBLEM_SEED)):
             runs['%s/w%d' % (name, k)] = w
     np.savez(path, w0=w0, grads=np.array(grads), trajectory=np.array(trajectory),

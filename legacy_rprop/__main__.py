@@ -59,7 +59,7 @@ def _init_alpha(text):
     try:
         RProp(init_alpha=value)
     except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error))
+        raise argparse.ArgumentTypeError(str(error)) from None
     return value
 
 

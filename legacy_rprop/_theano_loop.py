@@ -21,7 +21,6 @@ eleven scalar loops, 2.5 to 3.5 times Adam's step (benchmarks/RESULTS.md).
 import zlib
 
 import numpy as np
-import theano
 import theano.scalar as ts
 from theano import gof
 from theano import tensor as T

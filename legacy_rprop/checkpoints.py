@@ -50,7 +50,8 @@ def load_latest_checkpoint(pattern, custom_objects=None):
             reason = _why_unreadable(path)
             if reason is None:
                 raise  # the file is whole: this error is not a torn file's
-            warnings.warn('skipping checkpoint %s, which cannot be read (%s)' % (path, reason))
+            warnings.warn('skipping checkpoint %s, which cannot be read (%s)' % (path, reason),
+                          stacklevel=2)
             torn.append('%s (%s)' % (path, reason))
     raise CheckpointError('none of the %d checkpoint files matching %r can be read: %s'
                           % (len(torn), pattern, '; '.join(torn)))

@@ -88,7 +88,7 @@ def build_model(problem, optimizer, seed):
     first, *rest = problem.layers
     model = Sequential(
         [Dense(first.units, activation=first.activation, input_shape=problem.x.shape[1:])]
-        + [Dense(l.units, activation=l.activation) for l in rest])
+        + [Dense(layer.units, activation=layer.activation) for layer in rest])
     model.set_weights(initial_weights(problem, seed))
     model.compile(optimizer=optimizer, loss='mse')
     return model

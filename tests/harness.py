@@ -79,4 +79,4 @@ def in_keras_graph():
     (on TensorFlow 2, Keras 2.3.1 builds graphs in a graph of its own)."""
     if K.backend() == 'tensorflow':
         return tensorflow_graph().as_default()
-    return contextlib.suppress()  # nothing to enter
+    return contextlib.ExitStack()  # nothing to enter

@@ -15,6 +15,7 @@ import keras
 import numpy as np
 import pytest
 
+from keras1_era_optimizers import CORPUS
 from legacy_rprop import VARIANTS
 from models import fit_full_batch
 
@@ -104,3 +105,26 @@ def test_a_model_saved_on_keras_2_2_4_loads_and_trains_on_under_2_3_1(tmp_path):
     np.testing.assert_allclose(history, old['history'], rtol=0, atol=TOLERANCE)
     for new, was in zip(model.get_weights(), old['weights']):
         np.testing.assert_allclose(new, np.array(was, dtype='float32'), rtol=0, atol=1e-4)
+
+
+@pytest.fixture(scope='module')
+def compat_histories():
+    return {backend: run_json('compat_histories.py', backend=backend)['histories']
+            for backend in ('theano', 'tensorflow')}
+
+
+@pytest.mark.parametrize('name', sorted(CORPUS))
+def test_keras1_era_optimizers_agree_on_theano_and_tensorflow(compat_histories, name):
+    theano = np.array(compat_histories['theano'][name])
+    tensorflow = np.array(compat_histories['tensorflow'][name])
+    assert len(theano) == len(tensorflow) == 30
+    assert theano[-1] < 0.9 * theano[0]
+    np.testing.assert_allclose(theano, tensorflow, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize('name', ['Nadam', 'Adamax'])
+def test_keras_1_2_2_style_optimizers_match_keras_builtins_on_theano(compat_histories, name):
+    ours = np.array(compat_histories['theano'][name + '1'])
+    keras_own = np.array(compat_histories['theano']['keras.' + name])
+    assert ours[-1] < 0.9 * ours[0]
+    np.testing.assert_allclose(ours, keras_own, rtol=0, atol=1e-6)

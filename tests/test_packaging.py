@@ -53,8 +53,9 @@ def tox_values(key, env):
 def dockerfile(backend):
     """Instructions of docker/<backend>.Dockerfile as (keyword, argument)."""
     text = re.sub(r'\\\n', ' ', read('docker', backend + '.Dockerfile'))
-    lines = [l.strip() for l in text.splitlines() if l.strip() and not l.strip().startswith('#')]
-    return [tuple(l.split(None, 1)) for l in lines]
+    lines = [line.strip() for line in text.splitlines()
+             if line.strip() and not line.strip().startswith('#')]
+    return [tuple(line.split(None, 1)) for line in lines]
 
 
 def instructions(backend, keyword):
@@ -87,8 +88,10 @@ def test_image_runs_the_command_of_its_tox_environment(backend):
 
 @pytest.mark.parametrize('backend', BACKENDS)
 def test_image_sets_the_environment_of_its_tox_environment(backend):
-    tox_env = dict(re.split(r'\s*=\s*', line, 1) for line in tox_values('setenv', 'py37-' + backend))
-    image_env = dict(pair.split('=', 1) for pair in shlex.split(' '.join(instructions(backend, 'ENV'))))
+    tox_env = dict(re.split(r'\s*=\s*', line, maxsplit=1)
+                   for line in tox_values('setenv', 'py37-' + backend))
+    image_env = dict(pair.split('=', 1)
+                     for pair in shlex.split(' '.join(instructions(backend, 'ENV'))))
     for name in TOX_ONLY:
         tox_env.pop(name)
     for name in IMAGE_ONLY:

@@ -77,4 +77,5 @@ def _tensors_for_numbers(*values):
     """Plain numbers among `values` as constants of the tensors' dtype."""
     dtypes = [_keras_backend.dtype(v) for v in values if _is_symbolic(v)]
     dtype = dtypes[0] if dtypes else _keras_backend.floatx()
-    return [constant(v, dtype=dtype) if isinstance(v, (int, float)) else v for v in values]
+    return [_keras_backend.constant(v, dtype=dtype) if isinstance(v, (int, float)) else v
+            for v in values]
