@@ -25,6 +25,7 @@ by a version number:
   without it the update runs as the plain graph of the rule (same numbers).
 - ``tf.math.is_nan`` (TensorFlow 2 dropped ``tf.is_nan``).
 - ``K.is_tensor`` (Keras 2.2) tells a symbolic value from a number.
+- Before Keras 2.2 a Sequential model wraps the Model that trains.
 """
 import contextlib
 import os
@@ -106,6 +107,12 @@ def updates_of_one_step():
         yield
     finally:
         _nesting.depth -= 1
+
+
+def training_model(model):
+    """The Model that holds `model`'s compiled training step: the model
+    itself, or before Keras 2.2 the Model that a Sequential wrapped."""
+    return model if hasattr(model, 'train_function') else model.model
 
 
 def assign_after_reads(assignments):

@@ -12,6 +12,7 @@ from keras import backend as K
 from keras import optimizers as keras_optimizers
 
 from legacy_rprop import problems
+from legacy_rprop._backend import training_model
 from legacy_rprop.optimizers import RProp
 from legacy_rprop.rules import VARIANTS
 
@@ -44,7 +45,7 @@ def train(problem, optimizer_name, epochs=None, seed=0,
         K.clear_session()
     epochs = epochs or problem.epochs
     model = problems.build_model(problem, make_optimizer(optimizer_name, init_alpha), seed)
-    model._make_train_function()  # compile before the clock starts
+    training_model(model)._make_train_function()  # compile before the clock starts
     start = time.time()
     history = model.fit(problem.x, problem.y, batch_size=len(problem.x),
                         epochs=epochs, shuffle=False, verbose=0)

@@ -4,6 +4,8 @@ import numpy as np
 from keras.layers import Dense
 from keras.models import Sequential
 
+from legacy_rprop._backend import training_model
+
 N_SAMPLES = 64
 
 
@@ -40,7 +42,5 @@ def fit_full_batch(model, epochs, **kwargs):
 
 
 def train_function(model):
-    """The compiled training step of `model` (before Keras 2.2, a Sequential
-    model kept it on the Model it wrapped)."""
-    inner = getattr(model, 'train_function', None)
-    return inner if inner is not None else model.model.train_function
+    """The compiled training step of `model`."""
+    return training_model(model).train_function
