@@ -48,14 +48,18 @@ elif K.backend() == 'theano':
     from legacy_rprop import _theano_loop
     _SYMBOLIC_TYPES = (theano.Variable,)
 
+# LEGACY_RPROP_FUSED=0 turns the fused update off on both backends (the
+# update then runs as the plain graph of the rule, with the same numbers);
+# LEGACY_RPROP_XLA is its old name
+FUSED = os.environ.get('LEGACY_RPROP_FUSED', os.environ.get('LEGACY_RPROP_XLA', '1')) != '0'
+
 # the update as one C loop on Theano; on a GPU, Theano's own element-wise
 # fusion (the loop is CPU code)
-USE_THEANO_LOOP = (K.backend() == 'theano'
+USE_THEANO_LOOP = (FUSED and K.backend() == 'theano'
                    and not theano.config.device.startswith(('cuda', 'gpu')))
 
-# LEGACY_RPROP_XLA=0 turns XLA compilation of the update off (TensorFlow only)
-USE_XLA = (IS_TENSORFLOW and _jit_scope is not None
-           and os.environ.get('LEGACY_RPROP_XLA', '1') != '0')
+# the update compiled by XLA on TensorFlow, where TensorFlow has jit_scope
+USE_XLA = FUSED and IS_TENSORFLOW and _jit_scope is not None
 if USE_XLA and '--xla_cpu_enable_fast_math' not in os.environ.get('XLA_FLAGS', ''):
     os.environ['XLA_FLAGS'] = (os.environ.get('XLA_FLAGS', '')
                                + ' --xla_cpu_enable_fast_math=false').strip()

@@ -17,6 +17,26 @@ eleven scalar loops, 2.5 to 3.5 times Adam's step (benchmarks/RESULTS.md).
    After Theano's other in-place optimizations, `OverwriteInputs` lets each
    output reuse the memory of the input it replaces (the state variable it
    updates) where Theano's destroy handler finds that safe.
+
+The Theano internals this relies on (Theano 1.0.5 and theano-pymc 1.0.10
+have them alike), and what breaks if one changes:
+
+- ``Elemwise.scalar_op`` and ``DimShuffle`` of 0-d graphs, read by
+  `_scalar_graph`: a new element-wise op class would make it raise
+  TypeError ("not an element-wise op") when the optimizer is built.
+- ``theano.scalar.Composite`` with several outputs, its ``c_code``,
+  ``c_support_code_apply`` and ``prepare_node``: the generated C loop is
+  written around them; a change there fails at compile time.
+- ``gof.Op`` with ``destroy_map``, ``gof.DestroyHandler``,
+  ``fgraph.replace_all_validate`` and ``InconsistencyError``: used by
+  `OverwriteInputs`; without them the outputs get new memory (slower, the
+  same numbers), or the optimizer registration fails at import.
+- Position 75 of ``theano.compile.optdb`` is Theano's own in-place pass;
+  `OverwriteInputs` is registered right after it (75.5).  If that moved,
+  the overwrite could run before Theano's and take memory Theano wants.
+- The compiled-module cache key comes from ``c_code_cache_version_apply``;
+  a CRC of the generated code keeps a changed loop from reusing an old
+  module.
 """
 import zlib
 

@@ -1,5 +1,4 @@
 """Keras 2 optimizer classes for the Rprop family."""
-import collections
 import math
 import numbers
 
@@ -10,10 +9,7 @@ from keras.optimizers import Optimizer
 
 from legacy_rprop._backend import (assign_after_reads, fused, is_finite, symbolic,
                                    updates_of_one_step, where)
-from legacy_rprop.rules import DEFAULT_VARIANT, USES_LOSS, VARIANTS
-
-Hyper = collections.namedtuple(
-    'Hyper', 'init_alpha scale_up scale_down min_alpha max_alpha')
+from legacy_rprop.rules import DEFAULT_VARIANT, VARIANTS, Hyper
 
 KERAS_KWARGS = ('clipnorm', 'clipvalue')
 
@@ -68,7 +64,7 @@ class RProp(Optimizer):
 
     # State
         `self.weights` holds, for the parameters p_0..p_n-1 in the order Keras
-        passes them: step_0..step_n-1, prev_grad_0..prev_grad_n-1, then for
+        passes them: step_size_0..step_size_n-1, prev_grad_0..prev_grad_n-1, then for
         Rprop+ and iRprop+ prev_move_0..prev_move_n-1, then for iRprop+ the
         scalar prev_loss (+inf before the first step).
     """
@@ -118,40 +114,38 @@ class RProp(Optimizer):
 
     def _updates(self, loss, params):
         grads = self.get_gradients(loss, params)
-        rule, slots = VARIANTS[self.variant]
-        state = {slot: [self._state_variable(slot, i, p)
-                        for i, p in enumerate(params)]
-                 for slot in slots}
-        self.weights = [v for slot in slots for v in state[slot]]
+        variant = VARIANTS[self.variant]
+        state = {slot: [self._state_variable(slot, i, p) for i, p in enumerate(params)]
+                 for slot in variant.slots}
+        self.weights = [v for slot in variant.slots for v in state[slot]]
 
         skip = self.nonfinite == 'skip'
         assignments = []
         loss_rose = None
-        if self.variant in USES_LOSS:
+        if variant.uses_loss:
             prev_loss = K.variable(np.inf, dtype=K.dtype(loss), name='prev_loss')
             self.weights.append(prev_loss)
             loss_rose = K.greater(loss, prev_loss)
             assignments.append(
                 (prev_loss, where(is_finite(loss), loss, prev_loss) if skip else loss))
 
+        step = _ElementUpdate(variant, skip)
         for i, (p, g) in enumerate(zip(params, grads)):
             dtype = K.dtype(p)
-            h = Hyper(*(np.dtype(dtype).type(v) for v in self.hyper))
-            old_state = [state[s][i] for s in slots]
-            inputs = [p, g] + old_state
+            inputs = {'weight': p, 'grad': g}
+            inputs.update((slot, state[slot][i]) for slot in variant.slots)
             if loss_rose is not None:
-                inputs.append(K.cast(loss_rose, dtype))
-            # memory each output may reuse: the weight's, then the state's
-            overwrite = {0: 0}
-            overwrite.update({1 + k: 2 + k for k in range(len(slots))})
-            new_p, *new_state = fused(_one_step(rule, slots, h, skip), inputs, overwrite)
+                inputs['loss_rose'] = K.cast(loss_rose, dtype)
+            hyper = Hyper(*(np.dtype(dtype).type(v) for v in self.hyper))
+            outputs = step.outputs(hyper, inputs)
+            new_p = outputs['weight']
             constraint = getattr(p, 'constraint', None)
             if constraint is not None:
                 constrained = constraint(new_p)
                 # the constraint must not move a skipped element either
                 new_p = where(is_finite(g), constrained, p) if skip else constrained
             assignments.append((p, new_p))
-            assignments.extend(zip(old_state, new_state))
+            assignments.extend((inputs[slot], outputs[slot]) for slot in variant.slots)
 
         self.updates = assign_after_reads(assignments)
         return self.updates
@@ -178,25 +172,38 @@ class RProp(Optimizer):
         super(RProp, self).set_weights(weights)
 
     def _state_variable(self, slot, index, param):
-        initial = self.hyper.init_alpha if slot == 'step' else 0.
+        initial = self.hyper.init_alpha if slot == 'step_size' else 0.
         value = np.full(K.int_shape(param), initial, dtype=K.dtype(param))
         return K.variable(value, dtype=K.dtype(param), name='%s_%d' % (slot, index))
 
 
-def _one_step(rule, slots, h, skip):
-    """The update of one element as a function of tensors: ``(w, g, *state,
-    [loss_rose])`` to ``[new_w, *new_state]``, with the non-finite policy."""
-    def step(w, g, *rest):
-        old_state = dict(zip(slots, rest))
-        loss_rose = rest[len(slots)] if len(rest) > len(slots) else None
-        new_w, new_state = rule(w, g, old_state, h, loss_rose)
-        outputs = [new_w] + [new_state[s] for s in slots]
-        if skip:  # a non-finite gradient: the element keeps weight and state
-            finite = is_finite(g)
-            outputs = [where(finite, new, old)
-                       for new, old in zip(outputs, [w] + list(rest))]
-        return outputs
-    return step
+class _ElementUpdate(object):
+    """One element's update, ``weight`` and state slots in, the same names
+    out, with the non-finite policy, run through `fused`."""
+
+    def __init__(self, variant, skip):
+        self.variant, self.skip = variant, skip
+        # what each output is written to: its own input's variable
+        self.output_names = ('weight',) + variant.slots
+
+    def outputs(self, hyper, inputs):
+        """``{name: new value}`` for ``weight`` and every slot."""
+        input_names = list(inputs)
+        overwrite = {k: input_names.index(name) for k, name in enumerate(self.output_names)}
+
+        def function(*values):
+            old = dict(zip(input_names, values))
+            state = {slot: old[slot] for slot in self.variant.slots}
+            new_weight, new_state = self.variant.rule(
+                old['weight'], old['grad'], state, hyper, old.get('loss_rose'))
+            new = dict(new_state, weight=new_weight)
+            if self.skip:  # a non-finite gradient: the element keeps weight and state
+                finite = is_finite(old['grad'])
+                new = {name: where(finite, new[name], old[name]) for name in new}
+            return [new[name] for name in self.output_names]
+
+        values = fused(function, [inputs[name] for name in input_names], overwrite)
+        return dict(zip(self.output_names, values))
 
 
 class Rprop(RProp):

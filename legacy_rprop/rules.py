@@ -1,32 +1,53 @@
-"""The Rprop update rules, one function per variant.
+"""The Rprop update rules, one function per variant, and one record per
+variant of everything else the optimizers need to know about it.
 
 Notation (Riedmiller & Braun 1993; Igel & Huesken 2000), per weight w with
-gradient g at step t, step size D (the "alpha" of the Keras answer):
+gradient g at step t, step size D (the "alpha" of the Keras answer) and
+the product of this and the previous gradient, s = g_prev * g:
 
-    s = g_prev * g
-    s > 0:  D = min(D * eta_plus,  D_max)
-    s < 0:  D = max(D * eta_minus, D_min)
+    s > 0:  D = min(D * eta_plus,  D_max)     (same sign: grow)
+    s < 0:  D = max(D * eta_minus, D_min)     (sign flipped: shrink)
     s = 0:  D unchanged
 
-Every function takes the current weight, its gradient and its state, and
-returns ``(new_weight, new_state)``.
-``new_weight`` is before any Keras constraint; the optimizer applies
-constraints afterwards.  All inputs are pre-step values; the functions never
-touch variables, so the same rule is exact on every backend.
+Every rule takes the current weight, its gradient, its state (a dict of the
+variant's slots) and the hyper-parameters, and returns ``(new_weight,
+new_state)``.  ``new_weight`` is before any Keras constraint; the optimizer
+applies constraints afterwards.  All inputs are pre-step values; the rules
+never touch variables, so the same rule is exact on every backend.
+
+References:
+    Riedmiller, M. and Braun, H. (1993). A direct adaptive method for faster
+    backpropagation learning: the RPROP algorithm. IEEE International
+    Conference on Neural Networks, 586-591.
+    Igel, C. and Huesken, M. (2000). Improving the Rprop learning algorithm.
+    Second International Symposium on Neural Computation, 115-121.
+    Igel, C. and Huesken, M. (2003). Empirical evaluation of the improved
+    Rprop learning algorithms. Neurocomputing 50, 105-123.
 """
+import collections
+
 from keras import backend as K
 
 from legacy_rprop._backend import sign, where, zeros_like
 
+Hyper = collections.namedtuple('Hyper', 'init_alpha scale_up scale_down min_alpha max_alpha')
+Hyper.__doc__ = """The hyper-parameters: D_0, eta+, eta-, D_min, D_max."""
 
-def adapt_step(step, s, h):
-    """Grow the step where the gradient kept its sign, shrink it where it flipped."""
-    grown = K.minimum(step * h.scale_up, h.max_alpha)
-    shrunk = K.maximum(step * h.scale_down, h.min_alpha)
-    return where(s > 0, grown, where(s < 0, shrunk, step))
+Variant = collections.namedtuple('Variant', 'rule slots uses_loss')
+Variant.__doc__ = """A variant: its `rule`, the per-weight state `slots` it
+keeps (in the order of the optimizer's weights) and whether it `uses_loss`
+(compares this step's loss with the previous one's)."""
 
 
-def keras_answer(w, g, state, h, loss_rose=None):
+def adapt_step_size(step_size, grad_product, hyper):
+    """Grow the step size where the gradient kept its sign, shrink it where
+    it flipped, keep it where either gradient is 0."""
+    grown = K.minimum(step_size * hyper.scale_up, hyper.max_alpha)
+    shrunk = K.maximum(step_size * hyper.scale_down, hyper.min_alpha)
+    return where(grad_product > 0, grown, where(grad_product < 0, shrunk, step_size))
+
+
+def keras_answer(w, g, state, hyper, loss_rose=None):
     """The rule of the widely copied Keras answer, quirks included.
 
         D = min(D * eta_plus, D_max)  if s > 0
@@ -34,35 +55,34 @@ def keras_answer(w, g, state, h, loss_rose=None):
         w = w - sign(g) * D
         g_prev = g
     """
-    step = state['step']
-    s = g * state['prev_grad']
-    step = where(s > 0,
-                 K.minimum(step * h.scale_up, h.max_alpha),
-                 K.maximum(step * h.scale_down, h.min_alpha))
-    return w - sign(g) * step, {'step': step, 'prev_grad': g}
+    step_size = state['step_size']
+    step_size = where(g * state['prev_grad'] > 0,
+                      K.minimum(step_size * hyper.scale_up, hyper.max_alpha),
+                      K.maximum(step_size * hyper.scale_down, hyper.min_alpha))
+    return w - sign(g) * step_size, {'step_size': step_size, 'prev_grad': g}
 
 
-def rprop_minus(w, g, state, h, loss_rose=None):
+def rprop_minus(w, g, state, hyper, loss_rose=None):
     """Rprop- : sign-based step, no backtracking.
 
         D = adapt(D, s);  w = w - sign(g) * D;  g_prev = g
     """
-    step = adapt_step(state['step'], g * state['prev_grad'], h)
-    return w - sign(g) * step, {'step': step, 'prev_grad': g}
+    step_size = adapt_step_size(state['step_size'], g * state['prev_grad'], hyper)
+    return w - sign(g) * step_size, {'step_size': step_size, 'prev_grad': g}
 
 
-def irprop_minus(w, g, state, h, loss_rose=None):
+def irprop_minus(w, g, state, hyper, loss_rose=None):
     """iRprop- : after a sign flip, forget the gradient (no move this step).
 
         D = adapt(D, s);  if s < 0: g = 0;  w = w - sign(g) * D;  g_prev = g
     """
-    s = g * state['prev_grad']
-    step = adapt_step(state['step'], s, h)
-    g = where(s < 0, zeros_like(g), g)
-    return w - sign(g) * step, {'step': step, 'prev_grad': g}
+    grad_product = g * state['prev_grad']
+    step_size = adapt_step_size(state['step_size'], grad_product, hyper)
+    g = where(grad_product < 0, zeros_like(g), g)
+    return w - sign(g) * step_size, {'step_size': step_size, 'prev_grad': g}
 
 
-def rprop_plus(w, g, state, h, loss_rose=None):
+def rprop_plus(w, g, state, hyper, loss_rose=None):
     """Rprop+ : weight-backtracking after a sign flip.
 
         D = adapt(D, s)
@@ -70,39 +90,35 @@ def rprop_plus(w, g, state, h, loss_rose=None):
         s <  0:  dw = -dw_prev;       g_prev = 0    (undo the last move)
         w = w + dw;  dw_prev = dw
     """
-    return _backtracking(w, g, state, h, undo=None)
+    return _backtracking(w, g, state, hyper, undo=None)
 
 
-def irprop_plus(w, g, state, h, loss_rose=None):
+def irprop_plus(w, g, state, hyper, loss_rose=None):
     """iRprop+ : as Rprop+, but undo the last move only if the loss rose.
 
         s < 0:  dw = -dw_prev if E_t > E_(t-1) else 0;  g_prev = 0
     ``loss_rose`` is 1.0 where E_t > E_(t-1) and 0.0 otherwise.
     """
-    return _backtracking(w, g, state, h, undo=loss_rose)
+    return _backtracking(w, g, state, hyper, undo=loss_rose)
 
 
-def _backtracking(w, g, state, h, undo):
+def _backtracking(w, g, state, hyper, undo):
     """`undo` is None (always undo) or 1.0 / 0.0 per step (undo or not)."""
-    s = g * state['prev_grad']
-    step = adapt_step(state['step'], s, h)
-    flipped = s < 0
+    grad_product = g * state['prev_grad']
+    step_size = adapt_step_size(state['step_size'], grad_product, hyper)
+    flipped = grad_product < 0
     back = -state['prev_move'] if undo is None else -state['prev_move'] * undo
-    move = where(flipped, back, -sign(g) * step)
+    move = where(flipped, back, -sign(g) * step_size)
     prev_grad = where(flipped, zeros_like(g), g)
-    return w + move, {'step': step, 'prev_grad': prev_grad, 'prev_move': move}
+    return w + move, {'step_size': step_size, 'prev_grad': prev_grad, 'prev_move': move}
 
 
 DEFAULT_VARIANT = 'keras-answer'
 
-# variant name -> (rule, per-weight state slots in the order of optimizer.weights)
 VARIANTS = {
-    'keras-answer': (keras_answer, ('step', 'prev_grad')),
-    'Rprop-': (rprop_minus, ('step', 'prev_grad')),
-    'iRprop-': (irprop_minus, ('step', 'prev_grad')),
-    'Rprop+': (rprop_plus, ('step', 'prev_grad', 'prev_move')),
-    'iRprop+': (irprop_plus, ('step', 'prev_grad', 'prev_move')),
+    'keras-answer': Variant(keras_answer, ('step_size', 'prev_grad'), uses_loss=False),
+    'Rprop-': Variant(rprop_minus, ('step_size', 'prev_grad'), uses_loss=False),
+    'iRprop-': Variant(irprop_minus, ('step_size', 'prev_grad'), uses_loss=False),
+    'Rprop+': Variant(rprop_plus, ('step_size', 'prev_grad', 'prev_move'), uses_loss=False),
+    'iRprop+': Variant(irprop_plus, ('step_size', 'prev_grad', 'prev_move'), uses_loss=True),
 }
-
-# variants whose rule compares this step's loss with the previous step's
-USES_LOSS = ('iRprop+',)

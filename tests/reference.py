@@ -84,7 +84,7 @@ class Reference(object):
 
     def state(self):
         """The state in the order of the optimizer's slots."""
-        state = {'step': self.step, 'prev_grad': self.g_prev}
+        state = {'step_size': self.step, 'prev_grad': self.g_prev}
         if self.variant in ('Rprop+', 'iRprop+'):
             state['prev_move'] = self.dw_prev
         return state

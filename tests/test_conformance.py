@@ -30,7 +30,7 @@ def run_against_reference(optimizer, variant, hyper, constraints=None,
     references = [Reference(variant, w, **hyper) for w in weights]
     grads_per_step = gradient_stream(SHAPES, STEPS, seed=1)
     losses = loss_stream(STEPS, seed=2)
-    slots = VARIANTS[variant][1]
+    slots = VARIANTS[variant].slots
     flips = zeros = 0
     for t, (grads, loss) in enumerate(zip(grads_per_step, losses)):
         for ref, g in zip(references, grads):

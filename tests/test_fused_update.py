@@ -59,7 +59,7 @@ def test_the_update_is_one_loop_that_reuses_the_state_memory(variant):
         optimizer = RProp(variant=variant)
         step = K.function([], [loss], updates=optimizer.get_updates(loss=loss, params=[p]))
     step([])
-    n_slots = len(VARIANTS[variant][1])
+    n_slots = len(VARIANTS[variant].slots)
     if K.backend() == 'theano':
         from theano.tensor.elemwise import Elemwise
         from legacy_rprop._theano_loop import ElementwiseLoop
@@ -117,3 +117,28 @@ def test_a_gradient_that_is_a_view_is_read_correctly():
         step([grads[0]])
         reference.update(grads[0].T, 0.)
         np.testing.assert_array_equal(K.get_value(p), reference.w)
+
+
+@pytest.mark.parametrize('switch', ['LEGACY_RPROP_FUSED', 'LEGACY_RPROP_XLA'])
+def test_one_switch_turns_the_fused_update_off_on_every_backend(switch):
+    import json
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    env.pop('LEGACY_RPROP_FUSED', None)
+    env.pop('LEGACY_RPROP_XLA', None)
+    code = ('import json, legacy_rprop._backend as b; '
+            'print(json.dumps([b.FUSED, b.USE_XLA, b.USE_THEANO_LOOP]))')
+
+    def flags(**extra):
+        out = subprocess.check_output([sys.executable, '-c', code], env=dict(env, **extra))
+        return json.loads(out.decode('utf-8').strip().splitlines()[-1])
+
+    assert flags(**{switch: '0'}) == [False, False, False]
+    on = flags()
+    assert on[0] is True
+    # on, it is the backend's loop where the backend has one
+    assert on[1:] == [legacy_rprop._backend.USE_XLA, legacy_rprop._backend.USE_THEANO_LOOP]
+    if K.backend() == 'theano':
+        assert on[2] is True  # the C loop on this CPU

@@ -65,7 +65,7 @@ def test_skip_leaves_nonfinite_elements_exactly_as_they_were(variant, pattern):
         if pattern != 'few' and t in BAD_STEPS:  # nothing moved at all
             for b, a in zip(before, after):
                 np.testing.assert_array_equal(a, b)
-    slots = VARIANTS[variant][1]
+    slots = VARIANTS[variant].slots
     expected = [ref.state()[slot] for slot in slots for ref in references]
     for got, want in zip(optimizer.get_weights(), expected):
         np.testing.assert_array_equal(got, want)

@@ -68,7 +68,7 @@ def test_optimizer_weights_have_the_documented_order():
     names = [w.name.rsplit('/', 1)[-1] for w in model.optimizer.weights]
     n = len(params)
     assert len(names) == 3 * n + 1
-    for slot_index, slot in enumerate(('step', 'prev_grad', 'prev_move')):
+    for slot_index, slot in enumerate(('step_size', 'prev_grad', 'prev_move')):
         for i in range(n):
             assert names[slot_index * n + i].startswith('%s_%d' % (slot, i)), names
     assert names[-1].startswith('prev_loss')
