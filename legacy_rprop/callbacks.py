@@ -23,7 +23,7 @@ class FullBatchCheck(Callback):
 
     def __init__(self, strict=False):
         super(FullBatchCheck, self).__init__()
-        if strict not in (True, False):
+        if not isinstance(strict, bool):  # 1 == True, but 1 is not a bool
             raise ValueError('strict must be True or False, got %r' % (strict,))
         self.strict = strict
 

@@ -164,9 +164,10 @@ def test_full_batch_check_is_silent_for_full_batches_and_strict_raises():
         model.fit(x, y, batch_size=32, epochs=1, verbose=0,
                   callbacks=[FullBatchCheck(strict=True)])
     assert 'runs 2 batches per epoch' in str(error.value)
-    with pytest.raises(ValueError) as error:
-        FullBatchCheck(strict='yes')
-    assert str(error.value) == "strict must be True or False, got 'yes'"
+    for wrong in ('yes', 1, 0, 1.0, None):
+        with pytest.raises(ValueError) as error:
+            FullBatchCheck(strict=wrong)
+        assert str(error.value) == 'strict must be True or False, got %r' % (wrong,)
 
 
 def test_state_of_another_variant_is_refused_not_silently_dropped(tmp_path):
