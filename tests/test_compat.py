@@ -208,3 +208,25 @@ def test_layer_multipliers_reach_each_layer():
     for b, a in zip(before[:2], after[:2]):
         np.testing.assert_array_equal(a, b)  # multiplier 0: not moved
     assert all(np.any(a != b) for b, a in zip(before[2:], after[2:]))
+
+
+def test_keras1_get_state_and_set_state():
+    optimizer = OldSGD(0.1)
+    with pytest.raises(ValueError) as error:
+        optimizer.get_state()
+    assert 'OldSGD has no state yet' in str(error.value)
+    model = classifier(optimizer)
+    fit_full_batch(model, 2)
+    state = optimizer.get_state()
+    # the updates of OldSGD write its step counter, then every param
+    assert len(state) == 1 + len(model.trainable_weights)
+    assert state[0] == 2
+    for value, param in zip(state[1:], backend.batch_get_value(model.trainable_weights)):
+        np.testing.assert_array_equal(value, param)
+    optimizer.set_state([np.zeros_like(v) for v in state])
+    assert backend.get_value(optimizer.iterations) == 0
+    assert not any(np.any(w) for w in model.get_weights())
+    with pytest.raises(ValueError) as error:
+        optimizer.set_state(state[:2])
+    assert 'set_state needs 5 values, one per variable that OldSGD updates, got 2' \
+        in str(error.value)

@@ -4,6 +4,7 @@ import inspect
 import warnings
 from collections.abc import Mapping
 
+from keras import backend as K
 from keras import optimizers
 
 from legacy_rprop._backend import assign_after_reads, symbolic, updates_of_one_step
@@ -49,6 +50,28 @@ class Optimizer(optimizers.Optimizer):
     def lr(self, value):
         self.learning_rate = value
 
+    def get_state(self):
+        """Keras 1: the values of the variables this optimizer's updates
+        write, in the order of its updates (a list of arrays)."""
+        return K.batch_get_value(self._updated_variables())
+
+    def set_state(self, values):
+        """Keras 1: set the variables `get_state` reads, from a list of arrays."""
+        variables = self._updated_variables()
+        if len(values) != len(variables):
+            raise ValueError('set_state needs %d values, one per variable that %s '
+                             'updates, got %d' % (len(variables), type(self).__name__,
+                                                  len(values)))
+        K.batch_set_value(list(zip(variables, values)))
+
+    def _updated_variables(self):
+        variables = getattr(self, 'updated_variables', None)
+        if variables is None:
+            raise ValueError('%s has no state yet: get_state and set_state work after '
+                             'get_updates (the first fit or compile of a training '
+                             'step)' % type(self).__name__)
+        return variables
+
 
 def _keras2_get_updates(get_updates):
     """Wrap a subclass's get_updates so that Keras 2 can call it."""
@@ -62,6 +85,8 @@ def _keras2_get_updates(get_updates):
         try:
             with updates_of_one_step():
                 updates = get_updates(self, *args, **kwargs)
+                self.updated_variables = [u[0] for u in updates
+                                          if isinstance(u, (tuple, list))]
                 self.updates = _ordered_updates(type(self).__name__, updates)
         except TypeError as error:
             if not any(text in str(error) for text in _PYTHON_BOOL_ON_TENSOR):
