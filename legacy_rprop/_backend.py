@@ -190,18 +190,22 @@ def is_finite(x):
     return K.less_equal(K.abs(x), np.finfo(K.dtype(x)).max)
 
 
-def fused(function, inputs, overwrite=None):
-    """``function(*inputs)``, a list of element-wise outputs, computed in as
-    few passes over memory as the backend allows.
+def fused(computations):
+    """The outputs of element-wise computations, each computed in as few
+    passes over memory as the backend allows.
 
-    `inputs` are tensors of one shape, or 0-d.  On TensorFlow the ops go into
-    an XLA JIT scope and become one compiled loop.  On Theano they become
-    one C loop (`legacy_rprop._theano_loop`), in which output k may reuse the
-    memory of input ``overwrite[k]`` (the variable it will be assigned to).
+    `computations` is a list of ``(function, inputs, overwrite)``: `inputs`
+    are tensors of one shape, or 0-d, and ``function(*inputs)`` returns a
+    list of element-wise outputs.  On TensorFlow all of them go into one XLA
+    JIT scope, one compiled computation for the whole step.  On Theano each
+    becomes one C loop (`legacy_rprop._theano_loop`), in which output k may
+    reuse the memory of input ``overwrite[k]`` (the variable it will be
+    assigned to).
     """
     if USE_XLA:
         with _jit_scope():
-            return function(*inputs)
+            return [function(*inputs) for function, inputs, _ in computations]
     if USE_THEANO_LOOP:
-        return _theano_loop.elementwise(function, inputs, overwrite)
-    return function(*inputs)
+        return [_theano_loop.elementwise(function, inputs, overwrite)
+                for function, inputs, overwrite in computations]
+    return [function(*inputs) for function, inputs, _ in computations]

@@ -129,16 +129,22 @@ class RProp(Optimizer):
             assignments.append(
                 (prev_loss, where(is_finite(loss), loss, prev_loss) if skip else loss))
 
-        step = _ElementUpdate(variant, skip)
+        update = _ElementUpdate(variant, skip)
+        every_inputs = []
         for i, (p, g) in enumerate(zip(params, grads)):
-            dtype = K.dtype(p)
             inputs = {'weight': p, 'grad': g}
             inputs.update((slot, state[slot][i]) for slot in variant.slots)
             if loss_rose is not None:
-                inputs['loss_rose'] = K.cast(loss_rose, dtype)
-            hyper = Hyper(*(np.dtype(dtype).type(v) for v in self.hyper))
-            outputs = step.outputs(hyper, inputs)
-            new_p = outputs['weight']
+                inputs['loss_rose'] = K.cast(loss_rose, K.dtype(p))
+            every_inputs.append(inputs)
+        # the element-wise updates of all tensors, fused as one computation
+        # where the backend can (XLA), else one loop per tensor
+        every_outputs = fused([update.computation(self._hyper_of(inputs['weight']), inputs)
+                               for inputs in every_inputs])
+
+        for inputs, values in zip(every_inputs, every_outputs):
+            outputs = dict(zip(update.output_names, values))
+            p, g, new_p = inputs['weight'], inputs['grad'], outputs['weight']
             constraint = getattr(p, 'constraint', None)
             if constraint is not None:
                 constrained = constraint(new_p)
@@ -171,6 +177,10 @@ class RProp(Optimizer):
                    expected, len(got), got))
         super(RProp, self).set_weights(weights)
 
+    def _hyper_of(self, param):
+        """The hyper-parameters in the dtype of `param`."""
+        return Hyper(*(np.dtype(K.dtype(param)).type(v) for v in self.hyper))
+
     def _state_variable(self, slot, index, param):
         initial = self.hyper.init_alpha if slot == 'step_size' else 0.
         value = np.full(K.int_shape(param), initial, dtype=K.dtype(param))
@@ -179,15 +189,17 @@ class RProp(Optimizer):
 
 class _ElementUpdate(object):
     """One element's update, ``weight`` and state slots in, the same names
-    out, with the non-finite policy, run through `fused`."""
+    out (`output_names`), with the non-finite policy, for `fused`."""
 
     def __init__(self, variant, skip):
         self.variant, self.skip = variant, skip
         # what each output is written to: its own input's variable
         self.output_names = ('weight',) + variant.slots
 
-    def outputs(self, hyper, inputs):
-        """``{name: new value}`` for ``weight`` and every slot."""
+    def computation(self, hyper, inputs):
+        """``(function, inputs, overwrite)`` for `fused`: `inputs` is
+        ``{name: tensor}``; the function returns the new values in the order
+        of `output_names`, and each may overwrite its own input's memory."""
         input_names = list(inputs)
         overwrite = {k: input_names.index(name) for k, name in enumerate(self.output_names)}
 
@@ -202,8 +214,7 @@ class _ElementUpdate(object):
                 new = {name: where(finite, new[name], old[name]) for name in new}
             return [new[name] for name in self.output_names]
 
-        values = fused(function, [inputs[name] for name in input_names], overwrite)
-        return dict(zip(self.output_names, values))
+        return function, [inputs[name] for name in input_names], overwrite
 
 
 class Rprop(RProp):

@@ -16,8 +16,8 @@ SHAPES = [(6, 4), (3,), ()]
 STEPS = 40
 
 
-def unfused(function, inputs, overwrite=None):
-    return function(*inputs)
+def unfused(computations):
+    return [function(*inputs) for function, inputs, _ in computations]
 
 
 def trajectory(variant, nonfinite, steps=STEPS):
@@ -142,3 +142,25 @@ def test_one_switch_turns_the_fused_update_off_on_every_backend(switch):
     assert on[1:] == [legacy_rprop._backend.USE_XLA, legacy_rprop._backend.USE_THEANO_LOOP]
     if K.backend() == 'theano':
         assert on[2] is True  # the C loop on this CPU
+
+
+@pytest.mark.parametrize('variant', sorted(VARIANTS))
+def test_every_tensor_of_a_step_is_updated_in_one_fused_computation(variant):
+    """On TensorFlow one XLA scope for the whole step (a launch per step, not
+    per tensor); on Theano one loop per tensor; plain graph otherwise."""
+    rng = np.random.RandomState(2)
+    shapes = [(5, 3), (3,), (3, 2), (2,)]
+    with in_keras_graph():
+        params = [K.variable(rng.normal(size=s).astype('float32')) for s in shapes]
+        loss = sum(K.sum(p * p) for p in params)
+        optimizer = RProp(variant=variant)
+        step = K.function([], [loss], updates=optimizer.get_updates(loss=loss, params=params))
+    step([])
+    if K.backend() == 'theano':
+        from legacy_rprop._theano_loop import ElementwiseLoop
+        nodes = step.function.maker.fgraph.toposort()
+        assert len([n for n in nodes if isinstance(n.op, ElementwiseLoop)]) == len(shapes)
+    else:
+        scopes = {op.get_attr('_XlaScope') for op in tensorflow_graph().get_operations()
+                  if '_XlaScope' in op.node_def.attr}
+        assert len(scopes) == (1 if legacy_rprop._backend.USE_XLA else 0)

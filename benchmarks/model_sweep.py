@@ -1,0 +1,105 @@
+"""Whole training steps from tiny to large full-batch models, every Rprop
+variant against Keras' SGD and Adam, on the backend Keras runs on.
+
+Models (layer sizes, samples): the demo's nets (2-4-1 XOR on 4, 10-5-10
+encoder on 10, 2-20-20-1 spirals on 194, 30-10-1 breast cancer on 569), an
+MLP 64-256-256-10 on 1000 and 784-512-512-10 on 10,000 random samples.  For
+each model every optimizer's compiled step is timed interleaved, round-robin
+(``--rounds`` rounds of ``--steps`` calls of ``train_on_batch``, median over
+rounds), so the ratios compare like with like on a shared machine.  Prints
+ms per step and each Rprop variant's step as a multiple of Adam's; with
+``--json FILE`` also writes the numbers.
+
+    python benchmarks/model_sweep.py [--backend theano|tensorflow] [--models ...]
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+MODELS = {
+    '2-4-1': ((2, 4, 1), 4),
+    '10-5-10': ((10, 5, 10), 10),
+    '2-20-20-1': ((2, 20, 20, 1), 194),
+    '30-10-1': ((30, 10, 1), 569),
+    '64-256-256-10': ((64, 256, 256, 10), 1000),
+    '784-512-512-10': ((784, 512, 512, 10), 10000),
+}
+OPTIMIZERS = ('SGD', 'Adam', 'keras-answer', 'Rprop-', 'iRprop-', 'Rprop+', 'iRprop+')
+RPROP = OPTIMIZERS[2:]
+
+
+def build(sizes, samples, name):
+    from keras.layers import Dense
+    from keras.models import Sequential
+    from keras.optimizers import SGD, Adam
+    from legacy_rprop import RProp
+    rng = np.random.RandomState(0)
+    layers = [Dense(sizes[1], activation='tanh', input_shape=(sizes[0],))]
+    layers += [Dense(n, activation='tanh') for n in sizes[2:-1]]
+    layers.append(Dense(sizes[-1], activation='sigmoid'))
+    model = Sequential(layers)
+    optimizer = {'SGD': SGD, 'Adam': Adam}.get(name, lambda: RProp(variant=name))()
+    model.compile(optimizer=optimizer, loss='mse')
+    x = rng.uniform(-1, 1, size=(samples, sizes[0])).astype('float32')
+    y = (rng.uniform(size=(samples, sizes[-1])) > 0.5).astype('float32')
+    model.train_on_batch(x, y)  # compiles the training step
+    return model, x, y
+
+
+def time_model(sizes, samples, rounds, steps):
+    models = {name: build(sizes, samples, name) for name in OPTIMIZERS}
+    samples_ms = {name: [] for name in OPTIMIZERS}
+    for _ in range(rounds):
+        for name, (model, x, y) in models.items():
+            start = time.perf_counter()
+            for _ in range(steps):
+                model.train_on_batch(x, y)
+            samples_ms[name].append(1e3 * (time.perf_counter() - start) / steps)
+    return {name: float(np.median(s)) for name, s in samples_ms.items()}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p.add_argument('--backend', choices=('theano', 'tensorflow'))
+    p.add_argument('--models', nargs='+', default=list(MODELS), choices=list(MODELS))
+    p.add_argument('--rounds', type=int, default=15)
+    p.add_argument('--steps', type=int, default=20)
+    p.add_argument('--json', help='also write the results to this file')
+    args = p.parse_args()
+    from keras import backend as K
+    if args.backend and args.backend != K.backend():
+        os.execve(sys.executable, [sys.executable] + sys.argv,
+                  dict(os.environ, KERAS_BACKEND=args.backend))
+    import keras
+    from legacy_rprop import _backend
+    print('keras %s, backend %s, fused update: %s; median of %d rounds of %d steps'
+          % (keras.__version__, K.backend(),
+             'XLA' if _backend.USE_XLA else 'C loop' if _backend.USE_THEANO_LOOP
+             else 'off (plain graph)', args.rounds, args.steps))
+    print('%-15s %7s %7s %7s %s' % ('model', 'samples', 'SGD ms', 'Adam ms',
+                                    '  '.join('%12s' % v for v in RPROP) + '  (x Adam)'))
+    results = {}
+    for label in args.models:
+        sizes, samples = MODELS[label]
+        if hasattr(K, 'clear_session'):
+            K.clear_session()
+        times = time_model(sizes, samples, args.rounds, args.steps)
+        results[label] = times
+        print('%-15s %7d %7.3f %7.3f %s' % (
+            label, samples, times['SGD'], times['Adam'],
+            '  '.join('%12.2f' % (times[v] / times['Adam']) for v in RPROP)), flush=True)
+    worst = max(times[v] / times['Adam'] for times in results.values() for v in RPROP)
+    print('largest Rprop step / Adam step: %.2f' % worst)
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump({'keras': keras.__version__, 'backend': K.backend(),
+                       'fused': bool(_backend.USE_XLA or _backend.USE_THEANO_LOOP),
+                       'ms_per_step': results}, f, indent=1)
+
+
+if __name__ == '__main__':
+    main()
