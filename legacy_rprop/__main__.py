@@ -1,18 +1,19 @@
 """Command line: ``python -m legacy_rprop demo [options]`` (or ``legacy-rprop demo``)."""
 import argparse
+import json
 import os
 import sys
 
 from keras import backend as K
 
 from legacy_rprop import RProp, __version__
-from legacy_rprop import demo, problems
+from legacy_rprop import demo, paper, problems
 
 
 def parser():
     p = argparse.ArgumentParser(
         prog='legacy-rprop',
-        description='legacy_rprop %s: Rprop optimizers for Keras 2.3.1.' % __version__)
+        description='legacy_rprop %s: Rprop optimizers for Keras 2.' % __version__)
     commands = p.add_subparsers(dest='command', metavar='COMMAND')
     commands.required = True
     d = commands.add_parser(
@@ -42,9 +43,18 @@ def parser():
     d.add_argument('--init-alpha', type=_init_alpha, default=demo.DEMO_INIT_ALPHA,
                    help='initial step size of the Rprop variants (default: %g, '
                         'as in Riedmiller & Braun 1993)' % demo.DEMO_INIT_ALPHA)
+    d.add_argument('--paper', action='store_true',
+                   help='instead, reproduce Riedmiller & Braun (1993) on their setup, '
+                        'small (a few minutes): the 10-5-10 and 12-2-12 encoders, '
+                        'Rprop+, iRprop+ and BP, %d runs each, beside the paper\'s '
+                        'numbers; writes paper.json (the whole reproduction: '
+                        'python benchmarks/paper.py)' % PAPER_DEMO_RUNS)
     d.add_argument('--out', default='demo-output',
                    help='folder for demo.md, demo.json, demo.png (default: demo-output)')
     return p
+
+
+PAPER_DEMO_RUNS = 5
 
 
 def _positive_int(text):
@@ -70,6 +80,8 @@ def main(argv=None):
         # Keras picks its backend once, at import: start again on the other one
         env = dict(os.environ, KERAS_BACKEND=args.backend)
         os.execve(sys.executable, [sys.executable, '-m', 'legacy_rprop'] + argv, env)
+    if args.paper:
+        return _paper(args.out)
     _check_demo_dependencies()
     title = 'legacy_rprop demo: Keras %s on %s, seed %d, Rprop init_alpha %g' % (
         _keras_version(), K.backend(), args.seed, args.init_alpha)
@@ -80,6 +92,21 @@ def main(argv=None):
     print('\n' + demo.table(results))
     paths = demo.write_outputs(results, args.out, title)
     print('\nwrote %s' % ', '.join(paths[ext] for ext in ('md', 'json', 'png')))
+    return 0
+
+
+def _paper(out):
+    print('Riedmiller & Braun (1993) on their setup (legacy_rprop/paper.py), Keras %s '
+          'on %s, %d runs per setting' % (_keras_version(), K.backend(), PAPER_DEMO_RUNS),
+          flush=True)
+    results = paper.reproduce(('10-5-10', '12-2-12'), ('Rprop+', 'iRprop+', 'BP'),
+                              runs=PAPER_DEMO_RUNS,
+                              progress=lambda line: print(line, flush=True))
+    os.makedirs(out, exist_ok=True)
+    path = os.path.join(out, 'paper.json')
+    with open(path, 'w') as f:
+        json.dump(results, f, indent=1)
+    print('\nwrote %s' % path)
     return 0
 
 

@@ -1,0 +1,44 @@
+"""The reproduction of Riedmiller & Braun (1993): its criterion, its units
+and a short run of it (the whole run is benchmarks/paper.py)."""
+import numpy as np
+from keras import backend as K
+
+from harness import in_keras_graph
+from legacy_rprop import paper
+
+
+def test_the_40_20_40_criterion_needs_every_output_on_its_side():
+    complete = paper.criterion('10-5-10')
+    targets = np.eye(3, dtype='float32')
+    cases = [(np.where(targets > 0, 0.61, 0.39), 1.),   # every output on its side
+             (np.where(targets > 0, 0.61, 0.41), 0.),   # a zero target at 0.41
+             (np.where(targets > 0, 0.59, 0.0), 0.)]    # a one target at 0.59
+    with in_keras_graph():
+        y_true, y_pred = K.placeholder(shape=(3, 3)), K.placeholder(shape=(3, 3))
+        value = K.function([y_true, y_pred], [complete(y_true, y_pred)])
+    for outputs, expected in cases:
+        np.testing.assert_array_equal(value([targets, outputs.astype('float32')])[0],
+                                      [expected] * 3)
+
+
+def test_flat_spot_keeps_the_value_and_clips_only_the_slope():
+    x = np.array([-12., -1., 0., 2., 12.], dtype='float32')
+    with in_keras_graph():
+        inputs = K.placeholder(shape=(5,))
+        outputs = paper.logistic(0.01)(inputs)
+        function = K.function([inputs], [outputs, K.gradients(K.sum(outputs), [inputs])[0]])
+    value, slope = function([x])
+    s = 1. / (1. + np.exp(-x.astype('float64')))
+    np.testing.assert_allclose(value, s, rtol=1e-6)
+    clipped = np.clip(s, 0.01, 0.99)
+    np.testing.assert_allclose(slope, clipped * (1. - clipped), rtol=1e-5)
+    assert slope[0] > 0.0098  # saturated, still passes a gradient
+
+
+def test_a_short_reproduction_solves_the_10_5_10_encoder_as_the_paper_did():
+    lines = []
+    results = paper.reproduce(['10-5-10'], ['Rprop+'], runs=2, d0s=[2.0],
+                              progress=lines.append)
+    epochs = results[0]['epochs']
+    assert all(e is not None and 5 <= e <= 60 for e in epochs), epochs  # paper: 19 +- 3
+    assert '19 +- 3' in lines[-1]
