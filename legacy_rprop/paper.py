@@ -174,7 +174,8 @@ def summary(epochs):
 
 
 def reproduce(problems=('10-5-10', '12-2-12', 'spirals'), variants=VARIANTS, runs=None,
-              max_epochs=None, init=None, flat_spot=FLAT_SPOT, d0s=None, progress=print):
+              max_epochs=None, init=None, flat_spot=FLAT_SPOT, d0s=None, bp_eps=None,
+              progress=print):
     """Run the paper's experiments; report a line per setting through
     `progress` (beside the paper's figure) and return the results."""
     results = []
@@ -185,7 +186,7 @@ def reproduce(problems=('10-5-10', '12-2-12', 'spirals'), variants=VARIANTS, run
         problem_runs = runs or RUNS[problem]
         problem_max = max_epochs or MAX_EPOCHS[problem]
         for name in variants:
-            settings = ([PAPER_BP.get(problem, (None,))[0]] if name == 'BP'
+            settings = ((bp_eps or [PAPER_BP.get(problem, (None,))[0]]) if name == 'BP'
                         else d0s or D0[problem])
             for d0 in settings:
                 if d0 is None:
@@ -219,10 +220,13 @@ def main(argv=None):
     p.add_argument('--flat-spot', type=float, default=FLAT_SPOT,
                    help='clip the units\' derivative at c (default %g; 0: off)' % FLAT_SPOT)
     p.add_argument('--d0', type=float, nargs='+', help="D0 values (default: the paper's)")
+    p.add_argument('--bp-eps', type=float, nargs='+',
+                   help="BP learning rates, on the paper's error scale (default: its best)")
     p.add_argument('--json', help='also write the results to this file')
     args = p.parse_args(argv)
     results = reproduce(args.problems, args.variants, args.runs, args.max_epochs, args.init,
-                        args.flat_spot, args.d0, progress=lambda line: print(line, flush=True))
+                        args.flat_spot, args.d0, args.bp_eps,
+                        progress=lambda line: print(line, flush=True))
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(results, f, indent=1)
