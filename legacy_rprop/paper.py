@@ -209,6 +209,25 @@ def reproduce(problems=('10-5-10', '12-2-12', 'spirals'), variants=VARIANTS, run
     return results
 
 
+def paired_comparison(results, problem, d0, a, b, max_epochs):
+    """Runs of variants `a` and `b` from the same initial weights (seed by
+    seed): the mean of a - b in epochs with a 95% bootstrap interval, and
+    the two-sided p-value of the Wilcoxon signed-rank test.  A run that did
+    not learn counts as `max_epochs` (a bound, which only makes its
+    variant look better)."""
+    from scipy.stats import wilcoxon
+
+    def epochs(name):
+        (row,) = [r for r in results if (r['problem'], r['optimizer'], r['d0']) ==
+                  (problem, name, d0)]
+        return np.array([max_epochs if e is None else e for e in row['epochs']], float)
+    diff = epochs(a) - epochs(b)
+    rng = np.random.RandomState(0)
+    means = [rng.choice(diff, size=len(diff)).mean() for _ in range(10000)]
+    low, high = np.percentile(means, [2.5, 97.5])
+    return float(diff.mean()), (float(low), float(high)), float(wilcoxon(diff).pvalue)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     p.add_argument('--problems', nargs='+', default=list(MAX_EPOCHS), choices=list(MAX_EPOCHS))
@@ -230,6 +249,18 @@ def main(argv=None):
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(results, f, indent=1)
+    ranked = [v for v in ('Rprop+', 'iRprop+', 'iRprop-', 'Rprop-') if v in args.variants]
+    if (args.runs or 0) >= 20 and len(ranked) > 1:
+        print('\npaired by initial weights: mean difference in epochs [95%% interval], '
+              'Wilcoxon p')
+        for r in results:
+            if r['optimizer'] != ranked[0]:
+                continue
+            for other in ranked[1:]:
+                mean, (low, high), p = paired_comparison(
+                    results, r['problem'], r['d0'], other, ranked[0], r['max_epochs'])
+                print('%-9s D0 %-5g %s - %s: %+.1f [%+.1f, %+.1f], p = %.2g' % (
+                    r['problem'], r['d0'], other, ranked[0], mean, low, high, p))
     return 0
 
 
