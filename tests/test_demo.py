@@ -98,7 +98,7 @@ def test_help_explains_the_options():
     code, stdout, _ = run_cli('demo', '--help')
     assert code == 0
     for option in ('--backend', '--problems', '--optimizers', '--epochs', '--seed',
-                   '--init-alpha', '--out'):
+                   '--init-alpha', '--paper', '--out'):
         assert option in stdout
 
 
