@@ -7,9 +7,11 @@ are not connected by a data or control dependency may run in either order.
 `assign_after_reads` orders every write after every new value is computed, so
 both backends see pre-step values only.
 
-Element-wise update rules are many small ops; `fused` runs them as one loop
-over memory, which makes the step several times faster: XLA compiles it on
-TensorFlow, `legacy_rprop._theano_loop` on Theano.  XLA's CPU "fast math"
+Element-wise update rules are many small ops; `fused` runs them as loops
+over memory, which makes the step several times faster: on TensorFlow XLA
+compiles the updates of all tensors of a step as one computation (one
+launch per step: launches, not arithmetic, dominate small models), on
+Theano `legacy_rprop._theano_loop` makes one C loop per tensor.  XLA's CPU "fast math"
 would assume that no NaN ever occurs and break the non-finite policies, so
 it is switched off (XLA_FLAGS) unless the user's XLA_FLAGS already decide
 it; it has to be set before TensorFlow's first XLA compilation, hence at
