@@ -24,7 +24,10 @@ by a version number:
 - ``K.symbolic`` (Keras 2.3) builds a graph inside Keras' own graph; older
   Keras have one graph and no such decorator.
 - ``tf.xla.experimental.jit_scope`` (TensorFlow 1.14) is what `fused` uses;
-  without it the update runs as the plain graph of the rule (same numbers).
+  before it, ``tf.contrib``'s jit scope, if a probe finds that XLA there
+  keeps NaN as NaN (TensorFlow 1.13 does; 1.12's XLA drops it; 1.4 has no
+  XLA device); otherwise the update runs as the plain graph of the rule
+  (same numbers).
 - ``tf.math.is_nan`` (TensorFlow 2 dropped ``tf.is_nan``).
 - ``K.is_tensor`` (Keras 2.2) tells a symbolic value from a number.
 - Before Keras 2.2 a Sequential model wraps the Model that trains.
@@ -41,8 +44,6 @@ if IS_TENSORFLOW:
     import tensorflow as tf
 
     _is_nan = getattr(getattr(tf, 'math', None), 'is_nan', None) or tf.is_nan
-    _xla = getattr(getattr(tf, 'xla', None), 'experimental', None)
-    _jit_scope = getattr(_xla, 'jit_scope', None)
     _SYMBOLIC_TYPES = (tf.Tensor, tf.Variable)
 elif K.backend() == 'theano':
     import theano
@@ -60,11 +61,46 @@ FUSED = os.environ.get('LEGACY_RPROP_FUSED', os.environ.get('LEGACY_RPROP_XLA', 
 USE_THEANO_LOOP = (FUSED and K.backend() == 'theano'
                    and not theano.config.device.startswith(('cuda', 'gpu')))
 
-# the update compiled by XLA on TensorFlow, where TensorFlow has jit_scope
-USE_XLA = FUSED and IS_TENSORFLOW and _jit_scope is not None
-if USE_XLA and '--xla_cpu_enable_fast_math' not in os.environ.get('XLA_FLAGS', ''):
-    os.environ['XLA_FLAGS'] = (os.environ.get('XLA_FLAGS', '')
-                               + ' --xla_cpu_enable_fast_math=false').strip()
+
+
+def _exact_jit_scope():
+    """TensorFlow's XLA JIT scope, where XLA computes the update exactly."""
+    xla = getattr(getattr(tf, 'xla', None), 'experimental', None)
+    if hasattr(xla, 'jit_scope'):
+        return xla.jit_scope
+    try:  # before TensorFlow 1.14
+        from tensorflow.contrib.compiler.jit import experimental_jit_scope
+    except ImportError:
+        return None
+    return experimental_jit_scope if _xla_keeps_nan(experimental_jit_scope) else None
+
+
+def _xla_keeps_nan(jit_scope):
+    """Whether XLA, under ``jit_scope``, takes sign and finiteness of NaN
+    and infinity as the update needs (a float comparison with NaN is False)."""
+    values = np.array([np.nan, -np.inf, -2., 0., 3.], dtype='float32')
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.placeholder(tf.float32, values.shape)
+        with jit_scope():
+            finite = tf.less_equal(tf.abs(x), np.finfo('float32').max)
+            signs = tf.where(_is_nan(x), x, tf.sign(x))
+        with tf.Session(graph=graph) as session:
+            got_finite, got_signs = session.run([finite, signs], {x: values})
+    return (got_finite.tolist() == [False, False, True, True, True]
+            and np.isnan(got_signs[0]) and got_signs[1:].tolist() == [-1., -1., 0., 1.])
+
+
+if FUSED and IS_TENSORFLOW:
+    if '--xla_cpu_enable_fast_math' not in os.environ.get('XLA_FLAGS', ''):
+        os.environ['XLA_FLAGS'] = (os.environ.get('XLA_FLAGS', '')
+                                   + ' --xla_cpu_enable_fast_math=false').strip()
+    _jit_scope = _exact_jit_scope()
+else:
+    _jit_scope = None
+
+# the update compiled by XLA on TensorFlow, where XLA is there and exact
+USE_XLA = _jit_scope is not None
 
 
 def symbolic(function):
