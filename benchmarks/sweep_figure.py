@@ -32,7 +32,7 @@ def main(target, sources):
         ax.fill_between(xs, best, worst, color=line.get_color(), alpha=0.15)
     ax.axhline(1.0, color='black', linewidth=0.8)
     ax.set_xscale('log')
-    ax.set_xlabel('weights in the model (2-4-1 ... 784-512-512-10)')
+    ax.set_xlabel('weights in the model (log scale)')
     ax.set_ylabel("Rprop step / Keras Adam step")
     ax.set_title('Whole full-batch training step, every Rprop variant (band: fastest '
                  'to slowest)', fontsize=9)

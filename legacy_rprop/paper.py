@@ -37,13 +37,14 @@ import numpy as np
 PAPER = {
     ('10-5-10', 2.0): (19, 3), ('10-5-10', 0.1): (30, None),
     ('12-2-12', 1.0): (322, 112), ('12-2-12', 0.1): (367, None),
-    ('spirals', 0.1): (4987, None),
+    ('spirals', 0.001): (4987, None),
 }
 # BP at the paper's best learning rate: (epsilon, mean epochs, sigma)
 PAPER_BP = {'10-5-10': (1.9, 121, 30), '12-2-12': (None, '> 15000', None)}
 MAX_EPOCHS = {'10-5-10': 3000, '12-2-12': 3000, 'spirals': 15000}
 RUNS = {'10-5-10': 10, '12-2-12': 10, 'spirals': 20}
-D0 = {'10-5-10': (2.0, 0.1), '12-2-12': (1.0, 0.1), 'spirals': (0.1,)}
+# on the spirals D0 cannot exceed D_max = 0.001 (the first step would clip it)
+D0 = {'10-5-10': (2.0, 0.1), '12-2-12': (1.0, 0.1), 'spirals': (0.001,)}
 VARIANTS = ('Rprop+', 'Rprop-', 'iRprop+', 'iRprop-', 'keras-answer', 'BP')
 FLAT_SPOT = 0.01
 
@@ -251,7 +252,7 @@ def main(argv=None):
             json.dump(results, f, indent=1)
     ranked = [v for v in ('Rprop+', 'iRprop+', 'iRprop-', 'Rprop-') if v in args.variants]
     if (args.runs or 0) >= 20 and len(ranked) > 1:
-        print('\npaired by initial weights: mean difference in epochs [95%% interval], '
+        print('\npaired by initial weights: mean difference in epochs [95% interval], '
               'Wilcoxon p')
         for r in results:
             if r['optimizer'] != ranked[0]:
