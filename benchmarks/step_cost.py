@@ -79,12 +79,21 @@ def main():
 
 
 def training_step(K, optimizer, n):
+    from legacy_rprop._backend import symbolic
     rng = np.random.RandomState(0)
     p = K.variable(rng.normal(size=n).astype('float32'))
     c = K.variable(rng.choice([-1., 1.], size=n).astype('float32'))
-    loss = K.sum(p * c)
-    updates = optimizer.get_updates(loss=loss, params=[p])
-    step = K.function([], [loss], updates=updates)
+
+    def build():
+        loss = K.sum(p * c)
+        updates = optimizer.get_updates(loss=loss, params=[p])
+        return K.function([], [loss], updates=updates)
+
+    # built in the graph Keras trains in (a graph of its own under TensorFlow
+    # 2) and called outside it; the step keeps its variables and optimizer
+    # alive (there a variable is deleted with its last Python reference)
+    step = symbolic(build)()
+    step.keep_alive = (p, c, optimizer)
     for _ in range(3):  # compile and warm up
         step([])
     return step
