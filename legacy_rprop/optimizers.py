@@ -67,6 +67,17 @@ class RProp(Optimizer):
         passes them: step_size_0..step_size_n-1, prev_grad_0..prev_grad_n-1, then for
         Rprop+ and iRprop+ prev_move_0..prev_move_n-1, then for iRprop+ the
         scalar prev_loss (+inf before the first step).
+
+    # References
+        - [A direct adaptive method for faster backpropagation learning: the
+          RPROP algorithm](https://doi.org/10.1109/ICNN.1993.298623)
+          (Riedmiller & Braun, 1993): Rprop+, the defaults.
+        - Improving the Rprop learning algorithm (Igel & Huesken, 2000) and
+          [Empirical evaluation of the improved Rprop learning algorithms](
+          https://doi.org/10.1016/S0925-2312(01)00700-7) (Igel & Huesken,
+          2003): Rprop-, iRprop-, iRprop+.
+        - The Keras question and answer this project started from:
+          'keras-answer' and the class names `RProp` and `Rprop`.
     """
 
     def __init__(self, init_alpha=1e-3, scale_up=1.2, scale_down=0.5,
