@@ -69,13 +69,13 @@ class RProp(Optimizer):
         scalar prev_loss (+inf before the first step).
 
     # References
-        - [A direct adaptive method for faster backpropagation learning: the
-          RPROP algorithm](https://doi.org/10.1109/ICNN.1993.298623)
-          (Riedmiller & Braun, 1993): Rprop+, the defaults.
-        - Improving the Rprop learning algorithm (Igel & Huesken, 2000) and
-          [Empirical evaluation of the improved Rprop learning algorithms](
-          https://doi.org/10.1016/S0925-2312(01)00700-7) (Igel & Huesken,
-          2003): Rprop-, iRprop-, iRprop+.
+        - Riedmiller & Braun (1993), A direct adaptive method for faster
+          backpropagation learning: the RPROP algorithm, IEEE ICNN, 586-591:
+          Rprop+ and the defaults.
+        - Igel & Huesken (2000), Improving the Rprop learning algorithm,
+          NC 2000, 115-121, and (2003), Empirical evaluation of the improved
+          Rprop learning algorithms, Neurocomputing 50, 105-123: Rprop-,
+          iRprop-, iRprop+.
         - The Keras question and answer this project started from:
           'keras-answer' and the class names `RProp` and `Rprop`.
     """
