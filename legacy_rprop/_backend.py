@@ -62,47 +62,6 @@ USE_THEANO_LOOP = (FUSED and K.backend() == 'theano'
                    and not theano.config.device.startswith(('cuda', 'gpu')))
 
 
-
-def _exact_jit_scope():
-    """TensorFlow's XLA JIT scope, where XLA computes the update exactly."""
-    xla = getattr(getattr(tf, 'xla', None), 'experimental', None)
-    if hasattr(xla, 'jit_scope'):
-        return xla.jit_scope
-    try:  # before TensorFlow 1.14
-        from tensorflow.contrib.compiler.jit import experimental_jit_scope
-    except ImportError:
-        return None
-    return experimental_jit_scope if _xla_keeps_nan(experimental_jit_scope) else None
-
-
-def _xla_keeps_nan(jit_scope):
-    """Whether XLA, under ``jit_scope``, takes sign and finiteness of NaN
-    and infinity as the update needs (a float comparison with NaN is False)."""
-    values = np.array([np.nan, -np.inf, -2., 0., 3.], dtype='float32')
-    graph = tf.Graph()
-    with graph.as_default():
-        x = tf.placeholder(tf.float32, values.shape)
-        with jit_scope():
-            finite = tf.less_equal(tf.abs(x), np.finfo('float32').max)
-            signs = tf.where(_is_nan(x), x, tf.sign(x))
-        with tf.Session(graph=graph) as session:
-            got_finite, got_signs = session.run([finite, signs], {x: values})
-    return (got_finite.tolist() == [False, False, True, True, True]
-            and np.isnan(got_signs[0]) and got_signs[1:].tolist() == [-1., -1., 0., 1.])
-
-
-if FUSED and IS_TENSORFLOW:
-    if '--xla_cpu_enable_fast_math' not in os.environ.get('XLA_FLAGS', ''):
-        os.environ['XLA_FLAGS'] = (os.environ.get('XLA_FLAGS', '')
-                                   + ' --xla_cpu_enable_fast_math=false').strip()
-    _jit_scope = _exact_jit_scope()
-else:
-    _jit_scope = None
-
-# the update compiled by XLA on TensorFlow, where XLA is there and exact
-USE_XLA = _jit_scope is not None
-
-
 def symbolic(function):
     """Keras' ``K.symbolic`` where it exists (build `function`'s ops in the
     graph Keras trains in), else `function` itself (Keras < 2.3 has one
@@ -226,6 +185,46 @@ def zeros_like(x):
 def is_finite(x):
     """True where x is neither NaN nor +-inf."""
     return K.less_equal(K.abs(x), np.finfo(K.dtype(x)).max)
+
+
+def _exact_jit_scope():
+    """TensorFlow's XLA JIT scope, where XLA computes the update exactly."""
+    xla = getattr(getattr(tf, 'xla', None), 'experimental', None)
+    if hasattr(xla, 'jit_scope'):
+        return xla.jit_scope
+    try:  # before TensorFlow 1.14
+        from tensorflow.contrib.compiler.jit import experimental_jit_scope
+    except ImportError:
+        return None
+    return experimental_jit_scope if _xla_keeps_nan(experimental_jit_scope) else None
+
+
+def _xla_keeps_nan(jit_scope):
+    """Whether XLA, under ``jit_scope``, computes `is_finite` and `sign` of
+    NaN and infinity as the update needs them (a comparison with NaN is
+    False)."""
+    values = np.array([np.nan, -np.inf, -2., 0., 3.], dtype='float32')
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.placeholder(tf.float32, values.shape)
+        with jit_scope():
+            finite, signs = is_finite(x), sign(x)  # as the update computes them
+        with tf.Session(graph=graph) as session:
+            got_finite, got_signs = session.run([finite, signs], {x: values})
+    return (got_finite.tolist() == [False, False, True, True, True]
+            and np.isnan(got_signs[0]) and got_signs[1:].tolist() == [-1., -1., 0., 1.])
+
+
+if FUSED and IS_TENSORFLOW:
+    if '--xla_cpu_enable_fast_math' not in os.environ.get('XLA_FLAGS', ''):
+        os.environ['XLA_FLAGS'] = (os.environ.get('XLA_FLAGS', '')
+                                   + ' --xla_cpu_enable_fast_math=false').strip()
+    _jit_scope = _exact_jit_scope()
+else:
+    _jit_scope = None
+
+# the update compiled by XLA on TensorFlow, where XLA is there and exact
+USE_XLA = _jit_scope is not None
 
 
 def fused(computations):
