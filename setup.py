@@ -5,10 +5,12 @@ import re
 from setuptools import find_packages, setup
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# every multi-backend Keras 2 the tests run on
+KERAS = 'keras>=2.0.8,<2.4'
 
 
 def version():
-    with io.open(os.path.join(HERE, 'legacy_rprop', '__init__.py'), encoding='utf-8') as f:
+    with io.open(os.path.join(HERE, 'legacy_rprop_core', '__init__.py'), encoding='utf-8') as f:
         return re.search(r"^__version__ = '([^']+)'", f.read(), re.M).group(1)
 
 
@@ -20,21 +22,25 @@ def readme():
 setup(
     name='legacy_rprop',
     version=version(),
-    description='Rprop optimizers and a Keras 1 optimizer compatibility layer '
-                'for multi-backend Keras 2.0.8 to 2.3.1 on Theano and TensorFlow',
+    description='Rprop optimizers for legacy Keras 2 (multi-backend Keras 2.0.8 to 2.3.1 '
+                'on Theano and TensorFlow; tf.keras of TensorFlow 1.15 and 2.x) and a '
+                'Keras 1 optimizer compatibility layer',
     long_description=readme(),
     long_description_content_type='text/markdown',
     license='MIT',
     packages=find_packages(exclude=['tests', 'tests.*']),
     # the Pythons the tox environments test
-    python_requires='>=3.6, !=3.8.*, <3.10',
-    # every Keras 2 it is tested on, so that installing it never changes a
-    # project's Keras
-    install_requires=['keras>=2.0.8,<2.4', 'numpy'],
+    python_requires='>=3.6, !=3.8.*, !=3.10.*, <3.12',
+    # no Keras: the project brings its own (multi-backend Keras for
+    # `legacy_rprop`, TensorFlow for `legacy_rprop_tfkeras`), and installing
+    # this package must never change it
+    install_requires=['numpy'],
     # the same pins as requirements/*.txt
     extras_require={
-        'theano': ['theano-pymc==1.0.10', 'h5py==2.10.0'],
-        'tensorflow': ['tensorflow==1.15.5', 'protobuf==3.20.3', 'h5py==2.10.0'],
+        # multi-backend Keras 2, any tested version, alone or with a pinned backend
+        'keras': [KERAS],
+        'theano': [KERAS, 'theano-pymc==1.0.10', 'h5py==2.10.0'],
+        'tensorflow': [KERAS, 'tensorflow==1.15.5', 'protobuf==3.20.3', 'h5py==2.10.0'],
         'demo': ['matplotlib', 'scikit-learn'],
     },
     entry_points={'console_scripts': ['legacy-rprop = legacy_rprop.__main__:main']},
@@ -43,6 +49,7 @@ setup(
         'Programming Language :: Python :: 3.6',
         'Programming Language :: Python :: 3.7',
         'Programming Language :: Python :: 3.9',
+        'Programming Language :: Python :: 3.11',
         'Topic :: Scientific/Engineering :: Artificial Intelligence',
     ],
 )

@@ -11,11 +11,11 @@ Element-wise update rules are many small ops; `fused` runs them as loops
 over memory, which makes the step several times faster: on TensorFlow XLA
 compiles the updates of all tensors of a step as one computation (one
 launch per step: launches, not arithmetic, dominate small models), on
-Theano `legacy_rprop._theano_loop` makes one C loop per tensor.  XLA's CPU "fast math"
-would assume that no NaN ever occurs and break the non-finite policies, so
-it is switched off (XLA_FLAGS) unless the user's XLA_FLAGS already decide
-it; it has to be set before TensorFlow's first XLA compilation, hence at
-import.
+Theano `legacy_rprop._theano_loop` makes one C loop per tensor.
+
+The element-wise operations the rules use (`ops`) are TensorFlow's from
+`legacy_rprop_core.tensorflow_ops` (the same as tf.keras runs), or Keras'
+Theano backend's.
 
 Keras 2.0.8 to 2.3.1, TensorFlow 1.4 to 2.2 and Theano 1.0 differ in a few
 names; each difference is detected here by looking for the feature, never
@@ -23,27 +23,25 @@ by a version number:
 
 - ``K.symbolic`` (Keras 2.3) builds a graph inside Keras' own graph; older
   Keras have one graph and no such decorator.
-- ``tf.xla.experimental.jit_scope`` (TensorFlow 1.14) is what `fused` uses;
-  before it, ``tf.contrib``'s jit scope, if a probe finds that XLA there
-  keeps NaN as NaN (TensorFlow 1.13 does; 1.12's XLA drops it; 1.4 has no
-  XLA device); otherwise the update runs as the plain graph of the rule
-  (same numbers).
-- ``tf.math.is_nan`` (TensorFlow 2 dropped ``tf.is_nan``).
+- XLA where `legacy_rprop_core.tensorflow_ops` finds it exact; otherwise
+  the update runs as the plain graph of the rule (same numbers).
 - ``K.is_tensor`` (Keras 2.2) tells a symbolic value from a number.
 - Before Keras 2.2 a Sequential model wraps the Model that trains.
 """
 import contextlib
-import os
 import threading
+import types
 
 import numpy as np
 from keras import backend as K
+
+from legacy_rprop_core.settings import FUSED
 
 IS_TENSORFLOW = K.backend() == 'tensorflow'
 if IS_TENSORFLOW:
     import tensorflow as tf
 
-    _is_nan = getattr(getattr(tf, 'math', None), 'is_nan', None) or tf.is_nan
+    from legacy_rprop_core import tensorflow_ops as ops
     _SYMBOLIC_TYPES = (tf.Tensor, tf.Variable)
 elif K.backend() == 'theano':
     import theano
@@ -51,10 +49,14 @@ elif K.backend() == 'theano':
     from legacy_rprop import _theano_loop
     _SYMBOLIC_TYPES = (theano.Variable,)
 
-# LEGACY_RPROP_FUSED=0 turns the fused update off on both backends (the
-# update then runs as the plain graph of the rule, with the same numbers);
-# LEGACY_RPROP_XLA is its old name
-FUSED = os.environ.get('LEGACY_RPROP_FUSED', os.environ.get('LEGACY_RPROP_XLA', '1')) != '0'
+    ops = types.SimpleNamespace(
+        minimum=K.minimum, maximum=K.maximum,
+        where=K.switch,  # element-wise on Theano, also for 0-d conditions
+        sign=K.sign,  # NaN for NaN already
+        # a 0-d zero, which Theano broadcasts: no tensor of zeros is written
+        zeros_like=lambda x: np.zeros((), dtype=K.dtype(x)),
+        is_finite=lambda x: K.less_equal(K.abs(x), np.finfo(K.dtype(x)).max),
+    )
 
 # the update as one C loop on Theano; on a GPU, Theano's own element-wise
 # fusion (the loop is CPU code)
@@ -152,79 +154,10 @@ def _read(value, dtype):
     return tensor
 
 
-# Element-wise functions for the update rules.
-
-def where(condition, if_true, if_false):
-    """Element-wise select (also for 0-d tensors: Keras' ``K.switch`` turns a
-    0-d condition into ``tf.cond`` on TensorFlow)."""
-    if IS_TENSORFLOW:
-        return tf.where(condition, if_true, if_false)
-    return K.switch(condition, if_true, if_false)
-
-
-def sign(x):
-    """-1, 0 or 1 per element, and NaN for NaN, as in NumPy and Theano.
-
-    (TensorFlow's own sign returns 0 for NaN, which would turn a NaN gradient
-    into a silent "no move" instead of propagating it.)
-    """
-    if IS_TENSORFLOW:
-        return tf.where(_is_nan(x), x, tf.sign(x))
-    return K.sign(x)
-
-
-def zeros_like(x):
-    """Zeros to select from with `where`: a full tensor where TensorFlow 1's
-    select needs one (XLA fuses it away), a 0-d constant on Theano (which
-    broadcasts it and saves writing a tensor of zeros)."""
-    if IS_TENSORFLOW:
-        return tf.zeros_like(x)
-    return np.zeros((), dtype=K.dtype(x))
-
-
-def is_finite(x):
-    """True where x is neither NaN nor +-inf."""
-    return K.less_equal(K.abs(x), np.finfo(K.dtype(x)).max)
-
-
-def _exact_jit_scope():
-    """TensorFlow's XLA JIT scope, where XLA computes the update exactly."""
-    xla = getattr(getattr(tf, 'xla', None), 'experimental', None)
-    if hasattr(xla, 'jit_scope'):
-        return xla.jit_scope
-    try:  # before TensorFlow 1.14
-        from tensorflow.contrib.compiler.jit import experimental_jit_scope
-    except ImportError:
-        return None
-    return experimental_jit_scope if _xla_keeps_nan(experimental_jit_scope) else None
-
-
-def _xla_keeps_nan(jit_scope):
-    """Whether XLA, under ``jit_scope``, computes `is_finite` and `sign` of
-    NaN and infinity as the update needs them (a comparison with NaN is
-    False)."""
-    values = np.array([np.nan, -np.inf, -2., 0., 3.], dtype='float32')
-    graph = tf.Graph()
-    with graph.as_default():
-        x = tf.placeholder(tf.float32, values.shape)
-        with jit_scope():
-            finite, signs = is_finite(x), sign(x)  # as the update computes them
-        with tf.Session(graph=graph) as session:
-            got_finite, got_signs = session.run([finite, signs], {x: values})
-    return (got_finite.tolist() == [False, False, True, True, True]
-            and np.isnan(got_signs[0]) and got_signs[1:].tolist() == [-1., -1., 0., 1.])
-
-
-if FUSED and IS_TENSORFLOW:
-    if '--xla_cpu_enable_fast_math' not in os.environ.get('XLA_FLAGS', ''):
-        os.environ['XLA_FLAGS'] = (os.environ.get('XLA_FLAGS', '')
-                                   + ' --xla_cpu_enable_fast_math=false').strip()
-    _jit_scope = _exact_jit_scope()
-else:
-    _jit_scope = None
+where, sign, is_finite = ops.where, ops.sign, ops.is_finite
 
 # the update compiled by XLA on TensorFlow, where XLA is there and exact
-USE_XLA = _jit_scope is not None
+USE_XLA = IS_TENSORFLOW and ops.jit_scope is not None
 
 
 def fused(computations):
@@ -240,7 +173,7 @@ def fused(computations):
     assigned to).
     """
     if USE_XLA:
-        with _jit_scope():
+        with ops.jit_scope():
             return [function(*inputs) for function, inputs, _ in computations]
     if USE_THEANO_LOOP:
         return [_theano_loop.elementwise(function, inputs, overwrite)

@@ -14,7 +14,7 @@ from keras import optimizers as keras_optimizers
 from legacy_rprop import problems
 from legacy_rprop._backend import training_model
 from legacy_rprop.optimizers import RProp
-from legacy_rprop.rules import VARIANTS
+from legacy_rprop_core.rules import VARIANTS
 
 OPTIMIZERS = tuple(VARIANTS) + ('SGD', 'Adam')
 # Delta_0 of Riedmiller & Braun (1993); RProp's own default is the Keras

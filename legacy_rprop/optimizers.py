@@ -1,101 +1,35 @@
-"""Keras 2 optimizer classes for the Rprop family."""
-import math
-import numbers
-
+"""Keras 2 optimizer classes for the Rprop family: the multi-backend Keras
+adapter over `legacy_rprop_core`."""
 import numpy as np
 from keras import backend as K
 from keras.legacy import interfaces
 from keras.optimizers import Optimizer
 
-from legacy_rprop._backend import (assign_after_reads, fused, is_finite, symbolic,
-                                   updates_of_one_step, where)
-from legacy_rprop.rules import DEFAULT_VARIANT, VARIANTS, Hyper
+from legacy_rprop._backend import (assign_after_reads, fused, is_finite, ops, symbolic,
+                                   updates_of_one_step)
+from legacy_rprop_core import settings
+from legacy_rprop_core.rules import VARIANTS, Hyper
+from legacy_rprop_core.settings import DEFAULTS, QUESTION_DEFAULTS, OptimizerStateError
+from legacy_rprop_core.update import ElementUpdate, hyper_in_dtype, loss_to_remember
 
 KERAS_KWARGS = ('clipnorm', 'clipvalue')
 
-# what to do with an element whose gradient is NaN or +-inf
-NONFINITE_POLICIES = ('skip', 'propagate')
-
-
-class OptimizerStateError(Exception):
-    """Saved optimizer state that does not fit the optimizer and model.
-
-    Deliberately not a ValueError: Keras 2.3.1's ``load_model`` turns a
-    ValueError from ``set_weights`` into a warning and trains on from fresh
-    state, which for Rprop silently restarts every step size.
-    """
+__all__ = ['RProp', 'Rprop', 'OptimizerStateError']
 
 
 class RProp(Optimizer):
-    """Resilient backpropagation (Rprop) for full-batch training.
+    __doc__ = settings.RPROP_DOC
 
-    Every weight w has its own step size D, which adapts to the sign of the
-    gradient g and its previous value g_prev (s = g_prev * g):
-
-        s > 0:  D = min(D * scale_up,   max_alpha)
-        s < 0:  D = max(D * scale_down, min_alpha)
-        s = 0:  D unchanged
-        w = w - sign(g) * D          (see `variant` for the differences)
-
-    # Arguments
-        init_alpha: the initial step size D_0, in [min_alpha, max_alpha].
-            Default 1e-3.
-        scale_up: float > 1, eta+ (growth factor). Default 1.2.
-        scale_down: float in (0, 1), eta- (shrink factor). Default 0.5.
-        min_alpha: float > 0, D_min. Default 1e-6.
-        max_alpha: float >= min_alpha, D_max. Default 50.
-            Every step size stays within [min_alpha, max_alpha].
-        variant: one of 'keras-answer' (default), 'Rprop-', 'Rprop+',
-            'iRprop-', 'iRprop+'.  'keras-answer' is the rule of the widely
-            copied Keras answer that introduced this class name: the step
-            also shrinks when s == 0 (for instance on the first update).  The
-            others follow Igel & Huesken (2000); see `legacy_rprop.rules`.
-        nonfinite: 'skip' (default) or 'propagate'.  With 'skip', an element
-            whose gradient is NaN or +-inf keeps its weight and all its state
-            for that step, as if it had not been part of the step; the other
-            elements update as usual (and with iRprop+, a non-finite loss
-            does not replace the previous loss).  With 'propagate', as in
-            Keras' built-in optimizers, sign(NaN) = NaN reaches the weight and
-            its step size and stays there for good.  'skip' is the default
-            because one bad batch in a long unattended full-batch run should
-            not destroy the model; watch the loss (or use Keras'
-            TerminateOnNaN) to notice that steps were skipped.
-        clipnorm, clipvalue: as in every Keras optimizer.
-
-    # State
-        `self.weights` holds, for the parameters p_0..p_n-1 in the order Keras
-        passes them: step_size_0..step_size_n-1, prev_grad_0..prev_grad_n-1, then for
-        Rprop+ and iRprop+ prev_move_0..prev_move_n-1, then for iRprop+ the
-        scalar prev_loss (+inf before the first step).
-
-    # References
-        - Riedmiller & Braun (1993), A direct adaptive method for faster
-          backpropagation learning: the RPROP algorithm, IEEE ICNN, 586-591:
-          Rprop+ and the defaults.
-        - Igel & Huesken (2000), Improving the Rprop learning algorithm,
-          NC 2000, 115-121, and (2003), Empirical evaluation of the improved
-          Rprop learning algorithms, Neurocomputing 50, 105-123: Rprop-,
-          iRprop-, iRprop+.
-        - The Keras question and answer this project started from:
-          'keras-answer' and the class names `RProp` and `Rprop`.
-    """
-
-    def __init__(self, init_alpha=1e-3, scale_up=1.2, scale_down=0.5,
-                 min_alpha=1e-6, max_alpha=50., variant=DEFAULT_VARIANT,
+    def __init__(self, init_alpha=DEFAULTS.init_alpha, scale_up=DEFAULTS.scale_up,
+                 scale_down=DEFAULTS.scale_down, min_alpha=DEFAULTS.min_alpha,
+                 max_alpha=DEFAULTS.max_alpha, variant=settings.DEFAULT_VARIANT,
                  nonfinite='skip', **kwargs):
         self._check_keras_kwargs(kwargs)
-        self.hyper = _checked_hyperparameters(
+        self.hyper = settings.checked_hyperparameters(
             Hyper(init_alpha, scale_up, scale_down, min_alpha, max_alpha),
             names=self.hyper_names)
-        if variant not in VARIANTS:
-            raise ValueError(
-                'variant must be one of %s, got %r'
-                % (', '.join(repr(v) for v in VARIANTS), variant))
-        self.variant = variant
-        if nonfinite not in NONFINITE_POLICIES:
-            raise ValueError('nonfinite must be one of %s, got %r' % (
-                ', '.join(repr(v) for v in NONFINITE_POLICIES), nonfinite))
-        self.nonfinite = nonfinite
+        self.variant = settings.checked_variant(variant)
+        self.nonfinite = settings.checked_nonfinite(nonfinite)
         super(RProp, self).__init__(**kwargs)
 
     # the names of the five hyper-parameters, and of any further argument,
@@ -104,11 +38,8 @@ class RProp(Optimizer):
     other_names = ('variant', 'nonfinite')
 
     def _check_keras_kwargs(self, kwargs):
-        for key in kwargs:
-            if key not in KERAS_KWARGS:
-                allowed = self.hyper_names + self.other_names + KERAS_KWARGS
-                raise TypeError('%s got an unexpected keyword argument %r; allowed: %s'
-                                % (type(self).__name__, key, ', '.join(allowed)))
+        settings.check_keyword_arguments(
+            type(self).__name__, kwargs, self.hyper_names + self.other_names + KERAS_KWARGS)
 
     def get_config(self):
         config = dict(zip(self.hyper_names, self.hyper))
@@ -137,10 +68,9 @@ class RProp(Optimizer):
             prev_loss = K.variable(np.inf, dtype=K.dtype(loss), name='prev_loss')
             self.weights.append(prev_loss)
             loss_rose = K.greater(loss, prev_loss)
-            assignments.append(
-                (prev_loss, where(is_finite(loss), loss, prev_loss) if skip else loss))
+            assignments.append((prev_loss, loss_to_remember(ops, loss, prev_loss, skip)))
 
-        update = _ElementUpdate(variant, skip)
+        update = ElementUpdate(ops, variant, skip)
         every_inputs = []
         for i, (p, g) in enumerate(zip(params, grads)):
             inputs = {'weight': p, 'grad': g}
@@ -160,7 +90,7 @@ class RProp(Optimizer):
             if constraint is not None:
                 constrained = constraint(new_p)
                 # the constraint must not move a skipped element either
-                new_p = where(is_finite(g), constrained, p) if skip else constrained
+                new_p = ops.where(is_finite(g), constrained, p) if skip else constrained
             assignments.append((p, new_p))
             assignments.extend((inputs[slot], outputs[slot]) for slot in variant.slots)
 
@@ -178,19 +108,13 @@ class RProp(Optimizer):
         got = [tuple(np.shape(w)) for w in weights]
         if got != expected:
             names = [w.name.rsplit('/', 1)[-1].split(':')[0] for w in self.weights]
-            raise OptimizerStateError(
-                '%s(variant=%r) cannot load this optimizer state: for this model '
-                'it holds %d arrays %s with shapes %s, but got %d arrays with '
-                'shapes %s. The state was saved by another Rprop variant or for '
-                'another model. Nothing was loaded; to restart the optimizer on '
-                'purpose, load the model with compile=False and compile it again.'
-                % (type(self).__name__, self.variant, len(expected), names,
-                   expected, len(got), got))
+            raise settings.state_mismatch(type(self).__name__, self.variant, names,
+                                          expected, got)
         super(RProp, self).set_weights(weights)
 
     def _hyper_of(self, param):
         """The hyper-parameters in the dtype of `param`."""
-        return Hyper(*(np.dtype(K.dtype(param)).type(v) for v in self.hyper))
+        return hyper_in_dtype(self.hyper, K.dtype(param))
 
     def _state_variable(self, slot, index, param):
         initial = self.hyper.init_alpha if slot == 'step_size' else 0.
@@ -198,95 +122,23 @@ class RProp(Optimizer):
         return K.variable(value, dtype=K.dtype(param), name='%s_%d' % (slot, index))
 
 
-class _ElementUpdate(object):
-    """One element's update, ``weight`` and state slots in, the same names
-    out (`output_names`), with the non-finite policy, for `fused`."""
-
-    def __init__(self, variant, skip):
-        self.variant, self.skip = variant, skip
-        # what each output is written to: its own input's variable
-        self.output_names = ('weight',) + variant.slots
-
-    def computation(self, hyper, inputs):
-        """``(function, inputs, overwrite)`` for `fused`: `inputs` is
-        ``{name: tensor}``; the function returns the new values in the order
-        of `output_names`, and each may overwrite its own input's memory."""
-        input_names = list(inputs)
-        overwrite = {k: input_names.index(name) for k, name in enumerate(self.output_names)}
-
-        def function(*values):
-            old = dict(zip(input_names, values))
-            state = {slot: old[slot] for slot in self.variant.slots}
-            new_weight, new_state = self.variant.rule(
-                old['weight'], old['grad'], state, hyper, old.get('loss_rose'))
-            new = dict(new_state, weight=new_weight)
-            if self.skip:  # a non-finite gradient: the element keeps weight and state
-                finite = is_finite(old['grad'])
-                new = {name: where(finite, new[name], old[name]) for name in new}
-            return [new[name] for name in self.output_names]
-
-        return function, [inputs[name] for name in input_names], overwrite
-
-
 class Rprop(RProp):
-    """Rprop+ under the class and argument names of the Keras question.
+    __doc__ = settings.QUESTION_RPROP_DOC
 
-    That question's code never ran, but it meant Rprop with
-    weight-backtracking; this class is that, working.
-
-    # Arguments
-        init_step: D_0. Default 0.01.
-        posStep: eta+. Default 1.2.
-        negStep: eta-. Default 0.5.
-        minStep: D_min. Default 1e-6.
-        maxStep: D_max. Default 50.
-        nonfinite: 'skip' (default) or 'propagate', as for `RProp`.
-        clipnorm, clipvalue: as in every Keras optimizer.
-    """
-
-    def __init__(self, init_step=0.01, posStep=1.2, negStep=0.5,
-                 minStep=1e-6, maxStep=50., nonfinite='skip', **kwargs):
-        variant = kwargs.pop('variant', 'Rprop+')
+    def __init__(self, init_step=QUESTION_DEFAULTS.init_alpha,
+                 posStep=QUESTION_DEFAULTS.scale_up, negStep=QUESTION_DEFAULTS.scale_down,
+                 minStep=QUESTION_DEFAULTS.min_alpha, maxStep=QUESTION_DEFAULTS.max_alpha,
+                 nonfinite='skip', **kwargs):
+        settings.checked_question_variant(kwargs.pop('variant', 'Rprop+'))
         self._check_keras_kwargs(kwargs)
-        if variant != 'Rprop+':
-            raise ValueError(
-                "Rprop implements the variant 'Rprop+' only, got variant=%r; "
-                "use RProp(variant=%r) for the others" % (variant, variant))
         super(Rprop, self).__init__(init_step, posStep, negStep, minStep,
                                     maxStep, variant='Rprop+', nonfinite=nonfinite,
                                     **kwargs)
 
-    hyper_names = ('init_step', 'posStep', 'negStep', 'minStep', 'maxStep')
+    hyper_names = settings.QUESTION_NAMES
     other_names = ('nonfinite',)
 
     def get_config(self):
         config = super(Rprop, self).get_config()
         del config['variant']
         return config
-
-
-def _checked_hyperparameters(hyper, names):
-    """Return `hyper` as floats, or raise ValueError naming the bad argument."""
-    name = dict(zip(Hyper._fields, names))
-    for field, value in hyper._asdict().items():
-        if (isinstance(value, bool) or not isinstance(value, numbers.Real)
-                or not math.isfinite(value)):
-            raise ValueError('%s must be a finite number, got %r'
-                             % (name[field], value))
-    hyper = Hyper(*(float(v) for v in hyper))
-    problems = [
-        (hyper.init_alpha <= 0, 'init_alpha', 'must be > 0'),
-        (hyper.scale_up <= 1, 'scale_up', 'must be > 1'),
-        (not 0 < hyper.scale_down < 1, 'scale_down', 'must be in (0, 1)'),
-        (hyper.min_alpha <= 0, 'min_alpha', 'must be > 0'),
-        (hyper.max_alpha < hyper.min_alpha, 'max_alpha',
-         'must be >= %s (%r)' % (name['min_alpha'], hyper.min_alpha)),
-        (not hyper.min_alpha <= hyper.init_alpha <= hyper.max_alpha, 'init_alpha',
-         'must be between %s (%r) and %s (%r)' % (
-             name['min_alpha'], hyper.min_alpha, name['max_alpha'], hyper.max_alpha)),
-    ]
-    for failed, field, allowed in problems:
-        if failed:
-            raise ValueError('%s %s, got %r'
-                             % (name[field], allowed, getattr(hyper, field)))
-    return hyper

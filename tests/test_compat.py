@@ -6,7 +6,8 @@ import pytest
 from keras.callbacks import LearningRateScheduler
 from keras.constraints import NonNeg
 
-from harness import GradientFeeder, gradient_stream, in_keras_graph
+from harness import GradientFeeder, in_keras_graph
+from streams import gradient_stream
 from keras1_era_optimizers import CORPUS, MultipliedSGD
 from legacy_rprop import RProp
 from legacy_rprop.compat import Optimizer, backend

@@ -5,6 +5,7 @@ import pytest
 
 import legacy_rprop
 from harness import GradientFeeder
+from error_cases import BAD_ARGUMENTS, QUESTION_BAD_ARGUMENTS
 from legacy_rprop import DEFAULT_VARIANT, VARIANTS, RProp, Rprop
 
 RPROP_DEFAULTS = dict(init_alpha=1e-3, scale_up=1.2, scale_down=0.5,
@@ -62,33 +63,6 @@ def test_clipping_acts_on_the_gradient_as_in_keras(variant, clip):
     np.testing.assert_array_equal(plain.get_weights()[1], g)
 
 
-BAD_ARGUMENTS = [
-    (dict(init_alpha=0.), 'init_alpha must be > 0, got 0.0'),
-    (dict(init_alpha=-1e-3), 'init_alpha must be > 0, got -0.001'),
-    (dict(scale_up=1.), 'scale_up must be > 1, got 1.0'),
-    (dict(scale_up=0.5), 'scale_up must be > 1, got 0.5'),
-    (dict(scale_down=0.), 'scale_down must be in (0, 1), got 0.0'),
-    (dict(scale_down=1.), 'scale_down must be in (0, 1), got 1.0'),
-    (dict(scale_down=1.5), 'scale_down must be in (0, 1), got 1.5'),
-    (dict(min_alpha=0.), 'min_alpha must be > 0, got 0.0'),
-    (dict(min_alpha=-1.), 'min_alpha must be > 0, got -1.0'),
-    (dict(min_alpha=2., max_alpha=1.), 'max_alpha must be >= min_alpha (2.0), got 1.0'),
-    (dict(init_alpha=float('nan')), 'init_alpha must be a finite number, got nan'),
-    (dict(max_alpha=float('inf')), 'max_alpha must be a finite number, got inf'),
-    (dict(scale_up='1.2'), "scale_up must be a finite number, got '1.2'"),
-    (dict(scale_up=True), 'scale_up must be a finite number, got True'),
-    (dict(init_alpha=100.),
-     'init_alpha must be between min_alpha (1e-06) and max_alpha (50.0), got 100.0'),
-    (dict(init_alpha=1e-7),
-     'init_alpha must be between min_alpha (1e-06) and max_alpha (50.0), got 1e-07'),
-    (dict(nonfinite='ignore'),
-     "nonfinite must be one of 'skip', 'propagate', got 'ignore'"),
-    (dict(variant='rprop+'),
-     "variant must be one of 'keras-answer', 'Rprop-', 'iRprop-', 'Rprop+', "
-     "'iRprop+', got 'rprop+'"),
-]
-
-
 @pytest.mark.parametrize('kwargs, message', BAD_ARGUMENTS)
 def test_bad_arguments_name_the_argument_and_what_is_allowed(kwargs, message):
     with pytest.raises(ValueError) as error:
@@ -96,18 +70,7 @@ def test_bad_arguments_name_the_argument_and_what_is_allowed(kwargs, message):
     assert str(error.value) == message
 
 
-@pytest.mark.parametrize('kwargs, message', [
-    (dict(init_step=0.), 'init_step must be > 0, got 0.0'),
-    (dict(posStep=1.), 'posStep must be > 1, got 1.0'),
-    (dict(negStep=1.), 'negStep must be in (0, 1), got 1.0'),
-    (dict(minStep=0.), 'minStep must be > 0, got 0.0'),
-    (dict(minStep=1., maxStep=0.5), 'maxStep must be >= minStep (1.0), got 0.5'),
-    (dict(init_step=60.), 'init_step must be between minStep (1e-06) and maxStep (50.0), '
-                          'got 60.0'),
-    (dict(variant='iRprop+'),
-     "Rprop implements the variant 'Rprop+' only, got variant='iRprop+'; "
-     "use RProp(variant='iRprop+') for the others"),
-])
+@pytest.mark.parametrize('kwargs, message', QUESTION_BAD_ARGUMENTS)
 def test_question_class_errors_use_its_own_names(kwargs, message):
     with pytest.raises(ValueError) as error:
         Rprop(**kwargs)

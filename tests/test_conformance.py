@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 from keras.constraints import NonNeg
 
-from harness import GradientFeeder, gradient_stream, loss_stream
+from harness import GradientFeeder
+from streams import gradient_stream, loss_stream
 from legacy_rprop import VARIANTS, RProp, Rprop
 from reference import Reference
 

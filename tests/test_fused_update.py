@@ -7,10 +7,10 @@ from keras import backend as K
 
 import legacy_rprop._backend
 import legacy_rprop.optimizers
-from harness import (GradientFeeder, gradient_stream, in_keras_graph, loss_stream,
-                     tensorflow_graph)
+from harness import GradientFeeder, in_keras_graph, tensorflow_graph
 from legacy_rprop import VARIANTS, RProp
 from reference import Reference
+from streams import gradient_stream, loss_stream
 
 SHAPES = [(6, 4), (3,), ()]
 STEPS = 40

@@ -152,3 +152,45 @@ def test_make_targets_install_the_package_before_running_in_its_environment(targ
     env = re.search(r' run -e (\S+)', recipe[prepared[0]]).group(1)
     assert all(('-e %s ' % env) in line for line in executed)
     assert not any('-m legacy_rprop' in line for line in executed)
+
+
+def test_setup_names_exactly_the_pythons_of_the_tox_environments():
+    config = configparser.ConfigParser(interpolation=None)
+    config.read_string(read('tox.ini'))
+    envs = [e.strip() for e in config['tox']['envlist'].replace('\n', ' ').split(',')]
+    tested = sorted({'3.%s' % re.match(r'py3(\d+)-', e).group(1) for e in envs
+                     if re.match(r'py3\d+-', e)}, key=lambda v: int(v.split('.')[1]))
+    setup = read('setup.py')
+    classified = re.findall(r"'Programming Language :: Python :: (3\.\d+)'", setup)
+    assert classified == tested
+    # python_requires admits exactly those, from 3.6 to 3.13
+    spec = re.search(r"python_requires='([^']+)'", setup).group(1).split(', ')
+    admitted = []
+    for minor in range(6, 14):
+        version = (3, minor)
+        ok = True
+        for clause in spec:
+            op, number = re.match(r'(>=|<|!=)(\d+\.\d+)', clause).groups()
+            bound = tuple(int(n) for n in number.split('.'))
+            ok &= {'>=': version >= bound, '<': version < bound, '!=': version != bound}[op]
+        if ok:
+            admitted.append('3.%d' % minor)
+    assert admitted == tested
+
+
+def test_setup_requires_no_keras_so_that_installing_never_changes_it():
+    setup = read('setup.py')
+    requires = re.search(r"install_requires=\[([^\]]*)\]", setup).group(1)
+    assert 'keras' not in requires.lower() and 'tensorflow' not in requires.lower()
+
+
+def test_importing_the_multi_backend_flavour_does_not_import_the_tf_keras_one():
+    import subprocess
+    import sys
+    code = ('import json, sys, legacy_rprop; print(json.dumps(sorted('
+            'm for m in sys.modules if m.startswith("legacy_rprop"))))')
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    out = subprocess.check_output([sys.executable, '-c', code], env=env)
+    modules = json.loads(out.decode('utf-8').strip().splitlines()[-1])
+    assert 'legacy_rprop' in modules and 'legacy_rprop_core' in modules
+    assert not [m for m in modules if m.startswith('legacy_rprop_tfkeras')]

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from keras import backend as K
 
-from harness import GradientFeeder, gradient_stream, loss_stream, tensorflow_graph
+from harness import GradientFeeder, tensorflow_graph
+from streams import gradient_stream, loss_stream
 from legacy_rprop import (VARIANTS, FullBatchCheck, MiniBatchError,
                           OptimizerStateError, RProp)
 from models import N_SAMPLES, classifier, data, fit_full_batch, train_function

@@ -9,11 +9,14 @@ the product of this and the previous gradient, s = g_prev * g:
     s < 0:  D = max(D * eta_minus, D_min)     (sign flipped: shrink)
     s = 0:  D unchanged
 
-Every rule takes the current weight, its gradient, its state (a dict of the
-variant's slots) and the hyper-parameters, and returns ``(new_weight,
-new_state)``.  ``new_weight`` is before any Keras constraint; the optimizer
-applies constraints afterwards.  All inputs are pre-step values; the rules
-never touch variables, so the same rule is exact on every backend.
+Every rule takes the element-wise operations of a backend (`ops`: where,
+sign, minimum, maximum, zeros_like; see `legacy_rprop_core.tensorflow_ops`),
+the current weight, its gradient, its state (a dict of the variant's slots)
+and the hyper-parameters, and returns ``(new_weight, new_state)``.
+``new_weight`` is before any Keras constraint; the optimizer applies
+constraints afterwards.  All inputs are pre-step values; the rules never
+touch variables, so the same rule is exact on every backend and serves every
+Keras flavour.
 
 References:
     Riedmiller, M. and Braun, H. (1993). A direct adaptive method for faster
@@ -26,10 +29,6 @@ References:
 """
 import collections
 
-from keras import backend as K
-
-from legacy_rprop._backend import sign, where, zeros_like
-
 Hyper = collections.namedtuple('Hyper', 'init_alpha scale_up scale_down min_alpha max_alpha')
 Hyper.__doc__ = """The hyper-parameters: D_0, eta+, eta-, D_min, D_max."""
 
@@ -39,15 +38,16 @@ keeps (in the order of the optimizer's weights) and whether it `uses_loss`
 (compares this step's loss with the previous one's)."""
 
 
-def adapt_step_size(step_size, grad_product, hyper):
+def adapt_step_size(ops, step_size, grad_product, hyper):
     """Grow the step size where the gradient kept its sign, shrink it where
     it flipped, keep it where either gradient is 0."""
-    grown = K.minimum(step_size * hyper.scale_up, hyper.max_alpha)
-    shrunk = K.maximum(step_size * hyper.scale_down, hyper.min_alpha)
-    return where(grad_product > 0, grown, where(grad_product < 0, shrunk, step_size))
+    grown = ops.minimum(step_size * hyper.scale_up, hyper.max_alpha)
+    shrunk = ops.maximum(step_size * hyper.scale_down, hyper.min_alpha)
+    return ops.where(grad_product > 0, grown,
+                     ops.where(grad_product < 0, shrunk, step_size))
 
 
-def keras_answer(w, g, state, hyper, loss_rose=None):
+def keras_answer(ops, w, g, state, hyper, loss_rose=None):
     """The rule of the widely copied Keras answer, quirks included.
 
         D = min(D * eta_plus, D_max)  if s > 0
@@ -56,33 +56,33 @@ def keras_answer(w, g, state, hyper, loss_rose=None):
         g_prev = g
     """
     step_size = state['step_size']
-    step_size = where(g * state['prev_grad'] > 0,
-                      K.minimum(step_size * hyper.scale_up, hyper.max_alpha),
-                      K.maximum(step_size * hyper.scale_down, hyper.min_alpha))
-    return w - sign(g) * step_size, {'step_size': step_size, 'prev_grad': g}
+    step_size = ops.where(g * state['prev_grad'] > 0,
+                          ops.minimum(step_size * hyper.scale_up, hyper.max_alpha),
+                          ops.maximum(step_size * hyper.scale_down, hyper.min_alpha))
+    return w - ops.sign(g) * step_size, {'step_size': step_size, 'prev_grad': g}
 
 
-def rprop_minus(w, g, state, hyper, loss_rose=None):
+def rprop_minus(ops, w, g, state, hyper, loss_rose=None):
     """Rprop- : sign-based step, no backtracking.
 
         D = adapt(D, s);  w = w - sign(g) * D;  g_prev = g
     """
-    step_size = adapt_step_size(state['step_size'], g * state['prev_grad'], hyper)
-    return w - sign(g) * step_size, {'step_size': step_size, 'prev_grad': g}
+    step_size = adapt_step_size(ops, state['step_size'], g * state['prev_grad'], hyper)
+    return w - ops.sign(g) * step_size, {'step_size': step_size, 'prev_grad': g}
 
 
-def irprop_minus(w, g, state, hyper, loss_rose=None):
+def irprop_minus(ops, w, g, state, hyper, loss_rose=None):
     """iRprop- : after a sign flip, forget the gradient (no move this step).
 
         D = adapt(D, s);  if s < 0: g = 0;  w = w - sign(g) * D;  g_prev = g
     """
     grad_product = g * state['prev_grad']
-    step_size = adapt_step_size(state['step_size'], grad_product, hyper)
-    g = where(grad_product < 0, zeros_like(g), g)
-    return w - sign(g) * step_size, {'step_size': step_size, 'prev_grad': g}
+    step_size = adapt_step_size(ops, state['step_size'], grad_product, hyper)
+    g = ops.where(grad_product < 0, ops.zeros_like(g), g)
+    return w - ops.sign(g) * step_size, {'step_size': step_size, 'prev_grad': g}
 
 
-def rprop_plus(w, g, state, hyper, loss_rose=None):
+def rprop_plus(ops, w, g, state, hyper, loss_rose=None):
     """Rprop+ : weight-backtracking after a sign flip.
 
         D = adapt(D, s)
@@ -90,26 +90,26 @@ def rprop_plus(w, g, state, hyper, loss_rose=None):
         s <  0:  dw = -dw_prev;       g_prev = 0    (undo the last move)
         w = w + dw;  dw_prev = dw
     """
-    return _backtracking(w, g, state, hyper, undo=None)
+    return _backtracking(ops, w, g, state, hyper, undo=None)
 
 
-def irprop_plus(w, g, state, hyper, loss_rose=None):
+def irprop_plus(ops, w, g, state, hyper, loss_rose=None):
     """iRprop+ : as Rprop+, but undo the last move only if the loss rose.
 
         s < 0:  dw = -dw_prev if E_t > E_(t-1) else 0;  g_prev = 0
     ``loss_rose`` is 1.0 where E_t > E_(t-1) and 0.0 otherwise.
     """
-    return _backtracking(w, g, state, hyper, undo=loss_rose)
+    return _backtracking(ops, w, g, state, hyper, undo=loss_rose)
 
 
-def _backtracking(w, g, state, hyper, undo):
+def _backtracking(ops, w, g, state, hyper, undo):
     """`undo` is None (always undo) or 1.0 / 0.0 per step (undo or not)."""
     grad_product = g * state['prev_grad']
-    step_size = adapt_step_size(state['step_size'], grad_product, hyper)
+    step_size = adapt_step_size(ops, state['step_size'], grad_product, hyper)
     flipped = grad_product < 0
     back = -state['prev_move'] if undo is None else -state['prev_move'] * undo
-    move = where(flipped, back, -sign(g) * step_size)
-    prev_grad = where(flipped, zeros_like(g), g)
+    move = ops.where(flipped, back, -ops.sign(g) * step_size)
+    prev_grad = ops.where(flipped, ops.zeros_like(g), g)
     return w + move, {'step_size': step_size, 'prev_grad': prev_grad, 'prev_move': move}
 
 

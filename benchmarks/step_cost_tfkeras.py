@@ -1,0 +1,88 @@
+"""Step cost of every Rprop variant of the tf.keras flavour against tf.keras'
+own SGD and Adam, on the TensorFlow this runs on (1.15 graph mode, or 2.x in a
+``tf.function``, as ``fit`` runs a step).
+
+The setup of benchmarks/step_cost.py: one parameter tensor of N float32
+elements, loss = sum(p * c) with c a second (non-trainable) variable, one
+full training step per call; all optimizers of one N timed interleaved in
+the same run (round-robin, median over rounds).
+
+    python benchmarks/step_cost_tfkeras.py [--sizes ...] [--rounds 25]
+"""
+import argparse
+
+import numpy as np
+import tensorflow as tf
+
+from step_cost import MINIMAL_ARRAYS, SIZES, TARGETS, interleaved, time_copy
+
+
+def parse():
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p.add_argument('--sizes', type=int, nargs='+', default=list(SIZES))
+    p.add_argument('--rounds', type=int, default=25, help='timed rounds (default 25)')
+    return p.parse_args()
+
+
+def main():
+    args = parse()
+    from legacy_rprop_tfkeras import VARIANTS, RProp
+    optimizers = tf.keras.optimizers
+    # TF 2.11+: the new optimizers are another class; compare with the
+    # OptimizerV2 ones that RProp is one of, where both exist
+    legacy = getattr(optimizers, 'legacy', optimizers)
+    print('TensorFlow %s (%s), %d rounds, median seconds per step' % (
+        tf.__version__, 'tf.function' if tf.executing_eagerly() else 'graph', args.rounds))
+    worst = {}
+    for n in args.sizes:
+        makers = [('SGD', lambda: legacy.SGD(0.01)), ('Adam', legacy.Adam)] + [
+            (v, lambda v=v: RProp(variant=v)) for v in VARIANTS]
+        steps = {name: training_step(make(), n) for name, make in makers}
+        copy_seconds = time_copy(n, args.rounds)
+        times = interleaved(steps, args.rounds)
+        copy_bandwidth = 2 * 4 * n / copy_seconds
+        print('\nN = %d   numpy copy: %.3g ms = %.2f GB/s' % (
+            n, 1e3 * copy_seconds, copy_bandwidth / 1e9))
+        print('%-13s %10s %8s %8s %14s' % ('optimizer', 'ms/step', 'x SGD', 'x Adam',
+                                         'traffic/copy'))
+        for name, _ in makers:
+            t = times[name]
+            traffic = MINIMAL_ARRAYS[name] * 4 * n / t
+            print('%-13s %10.3f %8.2f %8.2f %14.2f' % (
+                name, 1e3 * t, t / times['SGD'], t / times['Adam'],
+                traffic / copy_bandwidth))
+            if name in TARGETS:
+                worst[name] = t / times['Adam']
+    print('\ntargets at N = %d (x Adam):' % args.sizes[-1])
+    for name, target in TARGETS.items():
+        print('  %-13s %.2f  target <= %.1f  %s' % (
+            name, worst[name], target, 'met' if worst[name] <= target else 'NOT met'))
+
+
+def training_step(optimizer, n):
+    """A function that runs one training step (its argument is ignored)."""
+    rng = np.random.RandomState(0)
+    p = tf.Variable(rng.normal(size=n).astype('float32'))
+    c = tf.Variable(rng.choice([-1., 1.], size=n).astype('float32'), trainable=False)
+    if tf.executing_eagerly():
+        @tf.function
+        def step():
+            optimizer.minimize(lambda: tf.reduce_sum(p * c), [p])
+
+        def run(_):
+            step()
+    else:
+        loss = tf.reduce_sum(p * c)
+        updates = optimizer.get_updates(loss, [p])
+        session = tf.keras.backend.get_session()
+        session.run(tf.compat.v1.variables_initializer([p, c] + optimizer.weights))
+
+        def run(_):
+            session.run(updates)
+    for _ in range(3):  # trace, compile and warm up
+        run([])
+    return run
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,174 @@
+"""The optimizers' arguments, their defaults and checks, and the errors:
+the same for every Keras flavour."""
+import math
+import numbers
+import os
+
+from legacy_rprop_core.rules import DEFAULT_VARIANT, VARIANTS, Hyper
+
+# `RProp`'s defaults: D_0, eta+, eta-, D_min, D_max (Riedmiller & Braun 1993,
+# except D_0, which the Keras answer set to 1e-3)
+DEFAULTS = Hyper(init_alpha=1e-3, scale_up=1.2, scale_down=0.5, min_alpha=1e-6, max_alpha=50.)
+# `Rprop`'s, under the Keras question's names
+QUESTION_NAMES = ('init_step', 'posStep', 'negStep', 'minStep', 'maxStep')
+QUESTION_DEFAULTS = DEFAULTS._replace(init_alpha=0.01)
+
+# LEGACY_RPROP_FUSED=0 turns the fused update (XLA, or Theano's C loop) off
+# on every backend and flavour; the update then runs as the plain graph of
+# the rule, with the same numbers.  LEGACY_RPROP_XLA is its old name.
+FUSED = os.environ.get('LEGACY_RPROP_FUSED', os.environ.get('LEGACY_RPROP_XLA', '1')) != '0'
+
+# what to do with an element whose gradient is NaN or +-inf
+NONFINITE_POLICIES = ('skip', 'propagate')
+
+RPROP_DOC = """Resilient backpropagation (Rprop) for full-batch training.
+
+    Every weight w has its own step size D, which adapts to the sign of the
+    gradient g and its previous value g_prev (s = g_prev * g):
+
+        s > 0:  D = min(D * scale_up,   max_alpha)
+        s < 0:  D = max(D * scale_down, min_alpha)
+        s = 0:  D unchanged
+        w = w - sign(g) * D          (see `variant` for the differences)
+
+    # Arguments
+        init_alpha: the initial step size D_0, in [min_alpha, max_alpha].
+            Default 1e-3.
+        scale_up: float > 1, eta+ (growth factor). Default 1.2.
+        scale_down: float in (0, 1), eta- (shrink factor). Default 0.5.
+        min_alpha: float > 0, D_min. Default 1e-6.
+        max_alpha: float >= min_alpha, D_max. Default 50.
+            Every step size stays within [min_alpha, max_alpha].
+        variant: one of 'keras-answer' (default), 'Rprop-', 'Rprop+',
+            'iRprop-', 'iRprop+'.  'keras-answer' is the rule of the widely
+            copied Keras answer that introduced this class name: the step
+            also shrinks when s == 0 (for instance on the first update).  The
+            others follow Igel & Huesken (2000); see `legacy_rprop_core.rules`.
+        nonfinite: 'skip' (default) or 'propagate'.  With 'skip', an element
+            whose gradient is NaN or +-inf keeps its weight and all its state
+            for that step, as if it had not been part of the step; the other
+            elements update as usual (and with iRprop+, a non-finite loss
+            does not replace the previous loss).  With 'propagate', as in
+            Keras' built-in optimizers, sign(NaN) = NaN reaches the weight and
+            its step size and stays there for good.  'skip' is the default
+            because one bad batch in a long unattended full-batch run should
+            not destroy the model; watch the loss (or use Keras'
+            TerminateOnNaN) to notice that steps were skipped.
+        clipnorm, clipvalue: as in every Keras optimizer.
+
+    # State
+        Per parameter p_0..p_n-1 (in the order Keras passes them): step_size,
+        prev_grad, and for Rprop+ and iRprop+ prev_move; for iRprop+ also the
+        scalar prev_loss (+inf before the first step).
+
+    # References
+        - Riedmiller & Braun (1993), A direct adaptive method for faster
+          backpropagation learning: the RPROP algorithm, IEEE ICNN, 586-591:
+          Rprop+ and the defaults.
+        - Igel & Huesken (2000), Improving the Rprop learning algorithm,
+          NC 2000, 115-121, and (2003), Empirical evaluation of the improved
+          Rprop learning algorithms, Neurocomputing 50, 105-123: Rprop-,
+          iRprop-, iRprop+.
+        - The Keras question and answer this project started from:
+          'keras-answer' and the class names `RProp` and `Rprop`.
+    """
+
+QUESTION_RPROP_DOC = """Rprop+ under the class and argument names of the Keras question.
+
+    That question's code never ran, but it meant Rprop with
+    weight-backtracking; this class is that, working.
+
+    # Arguments
+        init_step: D_0. Default 0.01.
+        posStep: eta+. Default 1.2.
+        negStep: eta-. Default 0.5.
+        minStep: D_min. Default 1e-6.
+        maxStep: D_max. Default 50.
+        nonfinite: 'skip' (default) or 'propagate', as for `RProp`.
+        clipnorm, clipvalue: as in every Keras optimizer.
+    """
+
+
+class OptimizerStateError(Exception):
+    """Saved optimizer state that does not fit the optimizer and model.
+
+    Deliberately not a ValueError: Keras 2.3.1's ``load_model`` turns a
+    ValueError from ``set_weights`` into a warning and trains on from fresh
+    state, which for Rprop silently restarts every step size.
+    """
+
+
+def state_mismatch(class_name, variant, names, expected, got):
+    """The `OptimizerStateError` for state of the wrong number or shapes."""
+    return OptimizerStateError(
+        '%s(variant=%r) cannot load this optimizer state: for this model '
+        'it holds %d arrays %s with shapes %s, but got %d arrays with '
+        'shapes %s. The state was saved by another Rprop variant or for '
+        'another model. Nothing was loaded; to restart the optimizer on '
+        'purpose, load the model with compile=False and compile it again.'
+        % (class_name, variant, len(expected), names, expected, len(got), got))
+
+
+def check_keyword_arguments(class_name, kwargs, allowed):
+    """Raise TypeError naming the first keyword not in `allowed`."""
+    for key in kwargs:
+        if key not in allowed:
+            raise TypeError('%s got an unexpected keyword argument %r; allowed: %s'
+                            % (class_name, key, ', '.join(allowed)))
+
+
+def checked_choice(name, value, allowed):
+    """`value`, or ValueError naming `name` and the allowed values."""
+    if not isinstance(value, str) or value not in allowed:
+        raise ValueError('%s must be one of %s, got %r'
+                         % (name, ', '.join(repr(v) for v in allowed), value))
+    return value
+
+
+def checked_variant(variant):
+    return checked_choice('variant', variant, tuple(VARIANTS))
+
+
+def checked_nonfinite(nonfinite):
+    return checked_choice('nonfinite', nonfinite, NONFINITE_POLICIES)
+
+
+def checked_hyperparameters(hyper, names):
+    """Return `hyper` as floats, or raise ValueError naming the bad argument
+    by its name in the caller's signature (`names`, in Hyper's order)."""
+    name = dict(zip(Hyper._fields, names))
+    for field, value in hyper._asdict().items():
+        if (isinstance(value, bool) or not isinstance(value, numbers.Real)
+                or not math.isfinite(value)):
+            raise ValueError('%s must be a finite number, got %r'
+                             % (name[field], value))
+    hyper = Hyper(*(float(v) for v in hyper))
+    problems = [
+        (hyper.init_alpha <= 0, 'init_alpha', 'must be > 0'),
+        (hyper.scale_up <= 1, 'scale_up', 'must be > 1'),
+        (not 0 < hyper.scale_down < 1, 'scale_down', 'must be in (0, 1)'),
+        (hyper.min_alpha <= 0, 'min_alpha', 'must be > 0'),
+        (hyper.max_alpha < hyper.min_alpha, 'max_alpha',
+         'must be >= %s (%r)' % (name['min_alpha'], hyper.min_alpha)),
+        (not hyper.min_alpha <= hyper.init_alpha <= hyper.max_alpha, 'init_alpha',
+         'must be between %s (%r) and %s (%r)' % (
+             name['min_alpha'], hyper.min_alpha, name['max_alpha'], hyper.max_alpha)),
+    ]
+    for failed, field, allowed in problems:
+        if failed:
+            raise ValueError('%s %s, got %r'
+                             % (name[field], allowed, getattr(hyper, field)))
+    return hyper
+
+
+def checked_question_variant(variant):
+    """`Rprop` accepts variant='Rprop+' only (it is that rule)."""
+    if variant != 'Rprop+':
+        raise ValueError(
+            "Rprop implements the variant 'Rprop+' only, got variant=%r; "
+            "use RProp(variant=%r) for the others" % (variant, variant))
+    return variant
+
+
+__all__ = ['DEFAULT_VARIANT', 'VARIANTS', 'DEFAULTS', 'QUESTION_NAMES', 'QUESTION_DEFAULTS',
+           'NONFINITE_POLICIES', 'OptimizerStateError']

@@ -1,0 +1,60 @@
+"""One element's update, as every flavour computes it: the variant's rule
+with the non-finite policy, written against a backend's element-wise `ops`
+(where, sign, minimum, maximum, zeros_like, is_finite)."""
+import numpy as np
+
+from legacy_rprop_core.rules import Hyper
+
+
+class ElementUpdate(object):
+    """One element's update, ``weight`` and state slots in, the same names
+    out (`output_names`), with the non-finite policy.
+
+    `skip` is the policy 'skip': an element whose gradient is not finite
+    keeps its weight and every slot for that step.
+    """
+
+    def __init__(self, ops, variant, skip):
+        self.ops, self.variant, self.skip = ops, variant, skip
+        # what each output is written to: its own input's variable
+        self.output_names = ('weight',) + variant.slots
+
+    def __call__(self, hyper, inputs):
+        """The new values ``{name: tensor}`` from `inputs` ``{name: tensor}``
+        (weight, grad, the slots and, for a rule that uses the loss,
+        loss_rose)."""
+        ops = self.ops
+        state = {slot: inputs[slot] for slot in self.variant.slots}
+        new_weight, new_state = self.variant.rule(
+            ops, inputs['weight'], inputs['grad'], state, hyper, inputs.get('loss_rose'))
+        new = dict(new_state, weight=new_weight)
+        if self.skip:
+            finite = ops.is_finite(inputs['grad'])
+            new = {name: ops.where(finite, new[name], inputs[name]) for name in new}
+        return new
+
+    def computation(self, hyper, inputs):
+        """``(function, inputs, overwrite)`` for a backend's fused loop:
+        the function takes the values of `inputs` (``{name: tensor}``) in
+        order and returns the new values in the order of `output_names`;
+        output k may overwrite the memory of input ``overwrite[k]``."""
+        input_names = list(inputs)
+        overwrite = {k: input_names.index(name) for k, name in enumerate(self.output_names)}
+
+        def function(*values):
+            new = self(hyper, dict(zip(input_names, values)))
+            return [new[name] for name in self.output_names]
+
+        return function, [inputs[name] for name in input_names], overwrite
+
+
+def hyper_in_dtype(hyper, dtype):
+    """The hyper-parameters as scalars of a weight's `dtype`, so that the
+    arithmetic stays in that precision."""
+    return Hyper(*(np.dtype(dtype).type(v) for v in hyper))
+
+
+def loss_to_remember(ops, loss, prev_loss, skip):
+    """iRprop+'s new previous loss: this step's, unless it is not finite and
+    the policy is 'skip'."""
+    return ops.where(ops.is_finite(loss), loss, prev_loss) if skip else loss
