@@ -62,8 +62,11 @@ def main():
 def training_step(optimizer, n):
     """A function that runs one training step (its argument is ignored)."""
     rng = np.random.RandomState(0)
-    p = tf.Variable(rng.normal(size=n).astype('float32'))
-    c = tf.Variable(rng.choice([-1., 1.], size=n).astype('float32'), trainable=False)
+    # resource variables, as tf.keras' layers make them (also on TensorFlow 1)
+    variable = (tf.Variable if tf.executing_eagerly()
+                else lambda *a, **k: tf.compat.v1.Variable(*a, use_resource=True, **k))
+    p = variable(rng.normal(size=n).astype('float32'))
+    c = variable(rng.choice([-1., 1.], size=n).astype('float32'), trainable=False)
     if tf.executing_eagerly():
         @tf.function
         def step():
