@@ -50,32 +50,41 @@ def main():
     from legacy_rprop import VARIANTS, RProp
 
     print('backend %s, %d rounds, median seconds per step' % (K.backend(), args.rounds))
-    worst = {}
     for n in args.sizes:
         makers = [('SGD', SGD), ('Adam', Adam)] + [
             (v, lambda v=v: RProp(variant=v)) for v in VARIANTS]
         steps = {name: training_step(K, make(), n) for name, make in makers}
         copy_seconds = time_copy(n, args.rounds)
         times = interleaved(steps, args.rounds)
-        copy_bandwidth = 2 * 4 * n / copy_seconds
-        print('\nN = %d   numpy copy: %.3g ms = %.2f GB/s' % (
-            n, 1e3 * copy_seconds, copy_bandwidth / 1e9))
-        print('%-13s %10s %8s %8s %14s %7s' % ('optimizer', 'ms/step', 'x SGD', 'x Adam',
-                                               'traffic/copy', 'loops'))
-        for name, _ in makers:
-            t = times[name]
-            traffic = MINIMAL_ARRAYS[name] * 4 * n / t
-            print('%-13s %10.3f %8.2f %8.2f %14.2f %7s' % (
-                name, 1e3 * t, t / times['SGD'], t / times['Adam'],
-                traffic / copy_bandwidth, elementwise_loops(K, steps[name])))
-            if name in TARGETS:
-                worst[name] = t / times['Adam']
-    print('\ntargets at N = %d (x Adam):' % args.sizes[-1])
-    for name, target in TARGETS.items():
-        print('  %-13s %.2f  target <= %.1f  %s' % (
-            name, worst[name], target, 'met' if worst[name] <= target else 'NOT met'))
+        worst = print_table(n, times, copy_seconds,
+                            {name: elementwise_loops(K, step) for name, step in steps.items()})
+    print_targets(worst, args.sizes[-1])
     if hasattr(K, 'clear_session'):
         K.clear_session()  # TF: close the session before the interpreter tears down
+
+
+def print_table(n, times, copy_seconds, loops=None):
+    """One table of step times (`times`: name -> seconds, SGD and Adam
+    included) and the traffic each step moves against a numpy copy; returns
+    each targeted optimizer's ratio to Adam."""
+    copy_bandwidth = 2 * 4 * n / copy_seconds
+    print('\nN = %d   numpy copy: %.3g ms = %.2f GB/s' % (
+        n, 1e3 * copy_seconds, copy_bandwidth / 1e9))
+    print('%-13s %10s %8s %8s %14s %7s' % ('optimizer', 'ms/step', 'x SGD', 'x Adam',
+                                           'traffic/copy', 'loops'))
+    for name, t in times.items():
+        traffic = MINIMAL_ARRAYS[name] * 4 * n / t
+        print('%-13s %10.3f %8.2f %8.2f %14.2f %7s' % (
+            name, 1e3 * t, t / times['SGD'], t / times['Adam'],
+            traffic / copy_bandwidth, (loops or {}).get(name, '-')))
+    return {name: times[name] / times['Adam'] for name in TARGETS}
+
+
+def print_targets(ratios, n):
+    print('\ntargets at N = %d (x Adam):' % n)
+    for name, target in TARGETS.items():
+        print('  %-13s %.2f  target <= %.1f  %s' % (
+            name, ratios[name], target, 'met' if ratios[name] <= target else 'NOT met'))
 
 
 def training_step(K, optimizer, n):

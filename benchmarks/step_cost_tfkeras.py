@@ -14,7 +14,7 @@ import argparse
 import numpy as np
 import tensorflow as tf
 
-from step_cost import MINIMAL_ARRAYS, SIZES, TARGETS, interleaved, time_copy
+from step_cost import SIZES, interleaved, print_table, print_targets, time_copy
 
 
 def parse():
@@ -33,30 +33,13 @@ def main():
     legacy = getattr(optimizers, 'legacy', optimizers)
     print('TensorFlow %s (%s), %d rounds, median seconds per step' % (
         tf.__version__, 'tf.function' if tf.executing_eagerly() else 'graph', args.rounds))
-    worst = {}
     for n in args.sizes:
         makers = [('SGD', lambda: legacy.SGD(0.01)), ('Adam', legacy.Adam)] + [
             (v, lambda v=v: RProp(variant=v)) for v in VARIANTS]
         steps = {name: training_step(make(), n) for name, make in makers}
         copy_seconds = time_copy(n, args.rounds)
-        times = interleaved(steps, args.rounds)
-        copy_bandwidth = 2 * 4 * n / copy_seconds
-        print('\nN = %d   numpy copy: %.3g ms = %.2f GB/s' % (
-            n, 1e3 * copy_seconds, copy_bandwidth / 1e9))
-        print('%-13s %10s %8s %8s %14s' % ('optimizer', 'ms/step', 'x SGD', 'x Adam',
-                                         'traffic/copy'))
-        for name, _ in makers:
-            t = times[name]
-            traffic = MINIMAL_ARRAYS[name] * 4 * n / t
-            print('%-13s %10.3f %8.2f %8.2f %14.2f' % (
-                name, 1e3 * t, t / times['SGD'], t / times['Adam'],
-                traffic / copy_bandwidth))
-            if name in TARGETS:
-                worst[name] = t / times['Adam']
-    print('\ntargets at N = %d (x Adam):' % args.sizes[-1])
-    for name, target in TARGETS.items():
-        print('  %-13s %.2f  target <= %.1f  %s' % (
-            name, worst[name], target, 'met' if worst[name] <= target else 'NOT met'))
+        worst = print_table(n, interleaved(steps, args.rounds), copy_seconds)
+    print_targets(worst, args.sizes[-1])
 
 
 def training_step(optimizer, n):

@@ -104,12 +104,8 @@ class RProp(Optimizer):
         shapes this optimizer holds for this model (state of another variant
         or of another model); nothing is loaded then.
         """
-        expected = [tuple(K.int_shape(w)) for w in self.weights]
-        got = [tuple(np.shape(w)) for w in weights]
-        if got != expected:
-            names = [w.name.rsplit('/', 1)[-1].split(':')[0] for w in self.weights]
-            raise settings.state_mismatch(type(self).__name__, self.variant, names,
-                                          expected, got)
+        settings.check_state_fits(type(self).__name__, self.variant, self.weights,
+                                  [tuple(K.int_shape(w)) for w in self.weights], weights)
         super(RProp, self).set_weights(weights)
 
     def _hyper_of(self, param):

@@ -4,6 +4,8 @@ import math
 import numbers
 import os
 
+import numpy as np
+
 from legacy_rprop_core.rules import DEFAULT_VARIANT, VARIANTS, Hyper
 
 # `RProp`'s defaults: D_0, eta+, eta-, D_min, D_max (Riedmiller & Braun 1993,
@@ -98,8 +100,16 @@ class OptimizerStateError(Exception):
     """
 
 
-def state_mismatch(class_name, variant, names, expected, got):
-    """The `OptimizerStateError` for state of the wrong number or shapes."""
+def check_state_fits(class_name, variant, variables, expected, weights):
+    """Raise `OptimizerStateError` unless the arrays `weights` have the
+    number and shapes `expected` of the optimizer's state `variables`."""
+    got = [tuple(np.shape(w)) for w in weights]
+    if got != list(expected):
+        names = [v.name.rsplit('/', 1)[-1].split(':')[0] for v in variables]
+        raise _state_mismatch(class_name, variant, names, list(expected), got)
+
+
+def _state_mismatch(class_name, variant, names, expected, got):
     return OptimizerStateError(
         '%s(variant=%r) cannot load this optimizer state: for this model '
         'it holds %d arrays %s with shapes %s, but got %d arrays with '

@@ -56,7 +56,8 @@ def assign_after(new_values, assignments):
         return [variable.assign(value, read_value=False) for variable, value in assignments]
 
 
-def _jit_compile_keyword():
+def jit_compile_keyword():
+    """The name of tf.function's XLA switch (TensorFlow 2.5: jit_compile), if any."""
     parameters = inspect.signature(tf.function).parameters
     for name in ('jit_compile', 'experimental_compile'):
         if name in parameters:
@@ -64,7 +65,7 @@ def _jit_compile_keyword():
     return None
 
 
-_JIT_COMPILE = _jit_compile_keyword() if FUSED else None
+_JIT_COMPILE = jit_compile_keyword() if FUSED else None
 
 
 def _tensorflow_2():

@@ -91,12 +91,8 @@ class RProp(_tf.OptimizerBase):
         Raises `OptimizerStateError` if the arrays do not have the number and
         shapes this optimizer holds for this model; nothing is loaded then.
         """
-        expected = [tuple(w.shape.as_list()) for w in self.weights]
-        got = [tuple(np.shape(w)) for w in weights]
-        if got != expected:
-            names = [w.name.rsplit('/', 1)[-1].split(':')[0] for w in self.weights]
-            raise settings.state_mismatch(type(self).__name__, self.variant, names,
-                                          expected, got)
+        settings.check_state_fits(type(self).__name__, self.variant, self.weights,
+                                  [tuple(w.shape.as_list()) for w in self.weights], weights)
         super(RProp, self).set_weights(weights)
 
     # -- the loss, for iRprop+

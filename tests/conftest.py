@@ -8,19 +8,12 @@ skip would hide a stack that did not run).
 """
 import os
 
-import pkg_resources
 import pytest
 from keras import backend as K
 
+from stack_checks import EXPECTED_STACK, check_expected_stack, count_skip_as_failure, installed
+
 EXPECTED_BACKEND = os.environ.get('LEGACY_RPROP_EXPECT_BACKEND')
-EXPECTED_STACK = os.environ.get('LEGACY_RPROP_EXPECT_STACK', '').split()
-
-
-def installed(name):
-    try:
-        return pkg_resources.get_distribution(name).version
-    except pkg_resources.DistributionNotFound:
-        return None
 
 
 def pytest_report_header(config):
@@ -35,21 +28,14 @@ def pytest_sessionstart(session):
         raise pytest.UsageError(
             'LEGACY_RPROP_EXPECT_BACKEND=%s but Keras runs on %s'
             % (EXPECTED_BACKEND, K.backend()))
-    for pin in EXPECTED_STACK:
-        name, version = pin.split('==')
-        if installed(name) != version:
-            raise pytest.UsageError('LEGACY_RPROP_EXPECT_STACK wants %s, installed: %s'
-                                    % (pin, installed(name)))
+    check_expected_stack()
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
-    report = outcome.get_result()
-    if EXPECTED_BACKEND and report.skipped:
-        report.outcome = 'failed'
-        report.longrepr = 'skipped in a backend run, which counts as a failure: %s' % (
-            report.longrepr,)
+    if EXPECTED_BACKEND:
+        count_skip_as_failure(outcome.get_result(), 'backend run')
 
 
 @pytest.fixture(autouse=True)

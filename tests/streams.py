@@ -1,6 +1,23 @@
-"""Gradient and loss streams for driving an optimizer step by step: NumPy
-only, shared by the tests of every Keras flavour."""
+"""Gradient and loss streams for driving an optimizer step by step, and the
+conformance run's setup: NumPy only, shared by the tests of every Keras
+flavour."""
 import numpy as np
+
+# the conformance run: parameter shapes, steps, hyper-parameter sets
+SHAPES = [(7, 5), (5,), ()]
+STEPS = 120
+
+HYPER_SETS = {
+    'defaults': {},
+    # a narrow step range, so both clipping bounds are hit many times
+    'narrow': dict(init_alpha=0.02, scale_up=1.5, scale_down=0.3,
+                   min_alpha=1e-3, max_alpha=0.1),
+}
+
+
+def initial_weights(seed=0):
+    rng = np.random.RandomState(seed)
+    return [rng.normal(size=s).astype('float32') for s in SHAPES]
 
 
 def gradient_stream(shapes, steps, seed, zero_fraction=0.15, flip_fraction=0.3):

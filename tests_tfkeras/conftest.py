@@ -9,14 +9,14 @@ and a skipped test counts as a failure.
 import os
 import sys
 
-import pkg_resources
 import pytest
 import tensorflow as tf
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(1, os.path.join(HERE, os.pardir, 'tests'))
 
-EXPECTED_STACK = os.environ.get('LEGACY_RPROP_EXPECT_STACK', '').split()
+from stack_checks import (EXPECTED_STACK, check_expected_stack,  # noqa: E402
+                          count_skip_as_failure)
 
 # two logical CPUs for the distribution tests (test_distribute.py); this has
 # to happen before TensorFlow makes its devices, that is before any op runs
@@ -26,34 +26,20 @@ if tf.executing_eagerly():
         [tf.config.LogicalDeviceConfiguration()] * 2)
 
 
-def installed(name):
-    try:
-        return pkg_resources.get_distribution(name).version
-    except pkg_resources.DistributionNotFound:
-        return None
-
-
 def pytest_report_header(config):
     return 'tf.keras of TensorFlow %s (eager: %s); pinned: %s' % (
         tf.__version__, tf.executing_eagerly(), ' '.join(EXPECTED_STACK) or 'nothing')
 
 
 def pytest_sessionstart(session):
-    for pin in EXPECTED_STACK:
-        name, version = pin.split('==')
-        if installed(name) != version:
-            raise pytest.UsageError('LEGACY_RPROP_EXPECT_STACK wants %s, installed: %s'
-                                    % (pin, installed(name)))
+    check_expected_stack()
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
-    report = outcome.get_result()
-    if EXPECTED_STACK and report.skipped:
-        report.outcome = 'failed'
-        report.longrepr = 'skipped in a stack run, which counts as a failure: %s' % (
-            report.longrepr,)
+    if EXPECTED_STACK:
+        count_skip_as_failure(outcome.get_result(), 'stack run')
 
 
 @pytest.fixture(autouse=True)

@@ -3,25 +3,15 @@ time, in each way TensorFlow can run it: a TensorFlow 1 graph (through
 ``get_updates``, as TF 1's Keras trains), or eagerly, in a ``tf.function``
 and in an XLA-compiled ``tf.function`` (through ``minimize``, as TF 2's
 Keras trains)."""
-import inspect
-
 import numpy as np
 import tensorflow as tf
 
+from legacy_rprop_tfkeras._tf import jit_compile_keyword
+
 EAGER = tf.executing_eagerly()
 
-
-def _jit_compile_keyword():
-    """The name of tf.function's XLA switch (TF 2.5: jit_compile), if any."""
-    parameters = inspect.signature(tf.function).parameters
-    for name in ('jit_compile', 'experimental_compile'):
-        if name in parameters:
-            return name
-    return None
-
-
 # every way this TensorFlow runs a training step
-MODES = (['eager', 'function'] + (['xla'] if _jit_compile_keyword() else [])
+MODES = (['eager', 'function'] + (['xla'] if jit_compile_keyword() else [])
          if EAGER else ['graph'])
 
 
@@ -47,7 +37,7 @@ class Feeder(object):
             self.session = tf.keras.backend.get_session()
             self.session.run(v1.variables_initializer(self.params + optimizer.weights))
         else:
-            options = {_jit_compile_keyword(): True} if mode == 'xla' else {}
+            options = {jit_compile_keyword(): True} if mode == 'xla' else {}
             self._step = (self._eager_step if mode == 'eager'
                           else tf.function(self._eager_step, **options))
 

@@ -7,23 +7,7 @@ import tensorflow as tf
 from harness import MODES, GradientFeeder, assert_same
 from legacy_rprop_tfkeras import VARIANTS, RProp, Rprop
 from reference import Reference
-from streams import gradient_stream, loss_stream
-
-SHAPES = [(7, 5), (5,), ()]
-STEPS = 120
-
-HYPER_SETS = {
-    'defaults': {},
-    # a narrow step range, so both clipping bounds are hit many times
-    'narrow': dict(init_alpha=0.02, scale_up=1.5, scale_down=0.3,
-                   min_alpha=1e-3, max_alpha=0.1),
-}
-
-
-def initial_weights(seed=0):
-    rng = np.random.RandomState(seed)
-    return [rng.normal(size=s).astype('float32') for s in SHAPES]
-
+from streams import HYPER_SETS, SHAPES, STEPS, gradient_stream, initial_weights, loss_stream
 
 def run_against_reference(optimizer, variant, hyper, mode, stream=None, constraints=None,
                           reference_constraints=None, nonfinite='skip'):
