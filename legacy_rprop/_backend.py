@@ -118,6 +118,33 @@ def training_model(model):
     return model if hasattr(model, 'train_function') else model.model
 
 
+def batch_size(loss):
+    """The number of samples in the batch `loss` is computed on: the first
+    dimension of an input of the training step (a placeholder whose first
+    dimension is not fixed, as Keras makes for inputs, targets and sample
+    weights), as a tensor."""
+    if IS_TENSORFLOW:
+        seen, pending = set(), [loss.op]
+        while pending:
+            op = pending.pop()
+            if op in seen:
+                continue
+            seen.add(op)
+            if op.type in ('Placeholder', 'PlaceholderWithDefault'):
+                shape = op.outputs[0].get_shape()
+                if shape.ndims and shape.as_list()[0] is None:
+                    return tf.shape(op.outputs[0])[0]
+            pending.extend(tensor.op for tensor in op.inputs)
+    else:
+        for variable in theano.gof.graph.inputs([loss]):
+            shape = getattr(variable, '_keras_shape', None)  # K.placeholder's shape
+            if shape and shape[0] is None:
+                return variable.shape[0]
+    raise ValueError(
+        'batches_per_step > 1 weights each batch by its size, and found no batch '
+        'dimension the loss depends on (a Keras model\'s inputs have one)')
+
+
 def assign_after_reads(assignments):
     """Turn ``[(variable, new_value), ...]`` into Keras update ops.
 

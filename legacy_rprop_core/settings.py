@@ -56,12 +56,22 @@ RPROP_DOC = """Resilient backpropagation (Rprop) for full-batch training.
             because one bad batch in a long unattended full-batch run should
             not destroy the model; watch the loss (or use Keras'
             TerminateOnNaN) to notice that steps were skipped.
+        batches_per_step: k, an integer >= 1 (default 1).  With k > 1 the
+            optimizer adds up the gradients of k consecutive batches, each
+            weighted by its number of samples, and makes one step on their
+            mean: with k batches per epoch, one step per epoch on the gradient
+            of the whole epoch's data (the last batch may be smaller), for
+            data that does not fit one batch.  iRprop+ then compares the
+            epochs' mean losses.  Multi-backend Keras only so far.
         clipnorm, clipvalue: as in every Keras optimizer.
 
     # State
         Per parameter p_0..p_n-1 (in the order Keras passes them): step_size,
         prev_grad, and for Rprop+ and iRprop+ prev_move; for iRprop+ also the
-        scalar prev_loss (+inf before the first step).
+        scalar prev_loss (+inf before the first step).  With batches_per_step
+        > 1 also grad_sum per parameter (the weighted sum of this step's
+        gradients so far) and the scalars batches_seen, samples_seen and, for
+        iRprop+, loss_sum.
 
     # References
         - Riedmiller & Braun (1993), A direct adaptive method for faster
@@ -87,6 +97,7 @@ QUESTION_RPROP_DOC = """Rprop+ under the class and argument names of the Keras q
         minStep: D_min. Default 1e-6.
         maxStep: D_max. Default 50.
         nonfinite: 'skip' (default) or 'propagate', as for `RProp`.
+        batches_per_step: 1 (default) or more, as for `RProp`.
         clipnorm, clipvalue: as in every Keras optimizer.
     """
 
@@ -169,6 +180,14 @@ def checked_hyperparameters(hyper, names):
             raise ValueError('%s %s, got %r'
                              % (name[field], allowed, getattr(hyper, field)))
     return hyper
+
+
+def checked_batches_per_step(batches_per_step):
+    """`batches_per_step`, or ValueError naming it and the allowed values."""
+    if (isinstance(batches_per_step, bool) or not isinstance(batches_per_step, numbers.Integral)
+            or batches_per_step < 1):
+        raise ValueError('batches_per_step must be an integer >= 1, got %r' % (batches_per_step,))
+    return int(batches_per_step)
 
 
 def checked_question_variant(variant):

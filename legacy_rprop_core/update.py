@@ -6,7 +6,27 @@ import numpy as np
 from legacy_rprop_core.rules import Hyper
 
 
-class ElementUpdate(object):
+class _Computation(object):
+    """An element update (``__call__(hyper, inputs)`` -> new values by name,
+    `output_names`) as a function of positional values, for a backend's
+    fused loop."""
+
+    def computation(self, hyper, inputs):
+        """``(function, inputs, overwrite)`` for a backend's fused loop:
+        the function takes the values of `inputs` (``{name: tensor}``) in
+        order and returns the new values in the order of `output_names`;
+        output k may overwrite the memory of input ``overwrite[k]``."""
+        input_names = list(inputs)
+        overwrite = {k: input_names.index(name) for k, name in enumerate(self.output_names)}
+
+        def function(*values):
+            new = self(hyper, dict(zip(input_names, values)))
+            return [new[name] for name in self.output_names]
+
+        return function, [inputs[name] for name in input_names], overwrite
+
+
+class ElementUpdate(_Computation):
     """One element's update, ``weight`` and state slots in, the same names
     out (`output_names`), with the non-finite policy.
 
@@ -33,19 +53,32 @@ class ElementUpdate(object):
             new = {name: ops.where(finite, new[name], inputs[name]) for name in new}
         return new
 
-    def computation(self, hyper, inputs):
-        """``(function, inputs, overwrite)`` for a backend's fused loop:
-        the function takes the values of `inputs` (``{name: tensor}``) in
-        order and returns the new values in the order of `output_names`;
-        output k may overwrite the memory of input ``overwrite[k]``."""
-        input_names = list(inputs)
-        overwrite = {k: input_names.index(name) for k, name in enumerate(self.output_names)}
 
-        def function(*values):
-            new = self(hyper, dict(zip(input_names, values)))
-            return [new[name] for name in self.output_names]
+class AccumulatingUpdate(_Computation):
+    """An `ElementUpdate` on the mean gradient of several batches.
 
-        return function, [inputs[name] for name in input_names], overwrite
+    Inputs besides the element update's: ``grad_sum`` (this step's batches
+    so far, each gradient times its batch's size), ``batch_size`` (this
+    batch's), ``samples`` (this step's samples, this batch's included) and
+    ``is_step`` (1 on the step's last batch, else 0).  On the last batch the
+    update runs on ``(grad_sum + batch_size * grad) / samples`` and
+    ``grad_sum`` starts again from 0; before it, every weight and slot keeps
+    its value and only ``grad_sum`` grows.  A non-finite gradient in any
+    batch makes the mean non-finite, so the policy sees it at the step.
+    """
+
+    def __init__(self, element_update):
+        self.element = element_update
+        self.output_names = element_update.output_names + ('grad_sum',)
+
+    def __call__(self, hyper, inputs):
+        ops = self.element.ops
+        grad_sum = inputs['grad_sum'] + inputs['batch_size'] * inputs['grad']
+        new = self.element(hyper, dict(inputs, grad=grad_sum / inputs['samples']))
+        step = inputs['is_step'] > 0
+        kept = {name: ops.where(step, new[name], inputs[name]) for name in new}
+        kept['grad_sum'] = ops.where(step, ops.zeros_like(grad_sum), grad_sum)
+        return kept
 
 
 def hyper_in_dtype(hyper, dtype):

@@ -30,8 +30,11 @@ class RProp(_tf.OptimizerBase):
     def __init__(self, init_alpha=DEFAULTS.init_alpha, scale_up=DEFAULTS.scale_up,
                  scale_down=DEFAULTS.scale_down, min_alpha=DEFAULTS.min_alpha,
                  max_alpha=DEFAULTS.max_alpha, variant=settings.DEFAULT_VARIANT,
-                 nonfinite='skip', name=None, **kwargs):
+                 nonfinite='skip', batches_per_step=1, name=None, **kwargs):
         self._check_keras_kwargs(kwargs)
+        if settings.checked_batches_per_step(batches_per_step) != 1:
+            raise ValueError('batches_per_step > 1 is implemented for multi-backend Keras '
+                             '(legacy_rprop) only so far, got %r' % (batches_per_step,))
         hyper = settings.checked_hyperparameters(
             Hyper(init_alpha, scale_up, scale_down, min_alpha, max_alpha),
             names=self.hyper_names)
@@ -51,7 +54,7 @@ class RProp(_tf.OptimizerBase):
         self._step_loss = None
 
     hyper_names = Hyper._fields
-    other_names = ('variant', 'nonfinite', 'name')
+    other_names = ('variant', 'nonfinite', 'batches_per_step', 'name')
 
     def _check_keras_kwargs(self, kwargs):
         settings.check_keyword_arguments(
@@ -62,6 +65,7 @@ class RProp(_tf.OptimizerBase):
         config.update(zip(self.hyper_names, self.hyper))
         config['variant'] = self.variant
         config['nonfinite'] = self.nonfinite
+        config['batches_per_step'] = 1
         return config
 
     # -- state
@@ -187,15 +191,15 @@ class Rprop(RProp):
     def __init__(self, init_step=QUESTION_DEFAULTS.init_alpha,
                  posStep=QUESTION_DEFAULTS.scale_up, negStep=QUESTION_DEFAULTS.scale_down,
                  minStep=QUESTION_DEFAULTS.min_alpha, maxStep=QUESTION_DEFAULTS.max_alpha,
-                 nonfinite='skip', name=None, **kwargs):
+                 nonfinite='skip', batches_per_step=1, name=None, **kwargs):
         settings.checked_question_variant(kwargs.pop('variant', 'Rprop+'))
         self._check_keras_kwargs(kwargs)
         super(Rprop, self).__init__(init_step, posStep, negStep, minStep, maxStep,
-                                    variant='Rprop+', nonfinite=nonfinite, name=name,
-                                    **kwargs)
+                                    variant='Rprop+', nonfinite=nonfinite,
+                                    batches_per_step=batches_per_step, name=name, **kwargs)
 
     hyper_names = settings.QUESTION_NAMES
-    other_names = ('nonfinite', 'name')
+    other_names = ('nonfinite', 'batches_per_step', 'name')
 
     def get_config(self):
         config = super(Rprop, self).get_config()

@@ -44,3 +44,9 @@ BAD_ARGUMENTS.append(
     (dict(variant=['Rprop+']),
      "variant must be one of 'keras-answer', 'Rprop-', 'iRprop-', 'Rprop+', "
      "'iRprop+', got ['Rprop+']"))
+
+BAD_ARGUMENTS.extend([
+    (dict(batches_per_step=0), 'batches_per_step must be an integer >= 1, got 0'),
+    (dict(batches_per_step=2.5), 'batches_per_step must be an integer >= 1, got 2.5'),
+    (dict(batches_per_step=True), 'batches_per_step must be an integer >= 1, got True'),
+])

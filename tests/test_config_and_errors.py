@@ -10,14 +10,15 @@ from legacy_rprop import DEFAULT_VARIANT, VARIANTS, RProp, Rprop
 
 RPROP_DEFAULTS = dict(init_alpha=1e-3, scale_up=1.2, scale_down=0.5,
                       min_alpha=1e-6, max_alpha=50., variant='keras-answer',
-                      nonfinite='skip')
+                      nonfinite='skip', batches_per_step=1)
 
 
 def test_defaults_are_those_of_the_keras_answer():
     assert DEFAULT_VARIANT == 'keras-answer'
     assert RProp().get_config() == RPROP_DEFAULTS
     assert Rprop().get_config() == dict(init_step=0.01, posStep=1.2, negStep=0.5,
-                                        minStep=1e-6, maxStep=50., nonfinite='skip')
+                                        minStep=1e-6, maxStep=50., nonfinite='skip',
+                                        batches_per_step=1)
 
 
 @pytest.mark.parametrize('optimizer', [
@@ -82,8 +83,8 @@ def test_unknown_keyword_is_a_type_error_listing_the_allowed_ones():
         RProp(lr=0.1)
     assert str(error.value) == (
         "RProp got an unexpected keyword argument 'lr'; allowed: init_alpha, "
-        "scale_up, scale_down, min_alpha, max_alpha, variant, nonfinite, clipnorm, "
-        "clipvalue")
+        "scale_up, scale_down, min_alpha, max_alpha, variant, nonfinite, "
+        "batches_per_step, clipnorm, clipvalue")
     with pytest.raises(TypeError) as error:
         Rprop(init_alpha=0.1)
     assert "Rprop got an unexpected keyword argument 'init_alpha'" in str(error.value)

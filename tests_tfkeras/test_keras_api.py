@@ -22,10 +22,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def test_defaults_are_those_of_the_multi_backend_flavour():
     assert RProp().get_config() == dict(
         name='RProp', init_alpha=1e-3, scale_up=1.2, scale_down=0.5, min_alpha=1e-6,
-        max_alpha=50., variant='keras-answer', nonfinite='skip')
+        max_alpha=50., variant='keras-answer', nonfinite='skip', batches_per_step=1)
     assert Rprop().get_config() == dict(name='Rprop', init_step=0.01, posStep=1.2,
                                         negStep=0.5, minStep=1e-6, maxStep=50.,
-                                        nonfinite='skip')
+                                        nonfinite='skip', batches_per_step=1)
 
 
 @pytest.mark.parametrize('optimizer', [
@@ -71,8 +71,15 @@ def test_keywords_of_other_optimizers_are_refused(keyword):
         RProp(**{keyword: 0.1})
     assert str(error.value) == (
         "RProp got an unexpected keyword argument %r; allowed: init_alpha, scale_up, "
-        "scale_down, min_alpha, max_alpha, variant, nonfinite, name, clipnorm, clipvalue, "
-        "global_clipnorm" % keyword)
+        "scale_down, min_alpha, max_alpha, variant, nonfinite, batches_per_step, name, "
+        "clipnorm, clipvalue, global_clipnorm" % keyword)
+
+
+def test_accumulating_batches_is_refused_until_tf_keras_has_it():
+    with pytest.raises(ValueError) as error:
+        RProp(batches_per_step=2)
+    assert str(error.value) == ('batches_per_step > 1 is implemented for multi-backend '
+                                'Keras (legacy_rprop) only so far, got 2')
 
 
 def test_irprop_plus_refuses_apply_gradients_without_a_loss():
