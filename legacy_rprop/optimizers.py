@@ -57,8 +57,15 @@ class RProp(Optimizer):
         with updates_of_one_step():
             return self._updates(loss, params)
 
+    @staticmethod
+    def comparison_loss(loss):
+        """The loss that iRprop+ compares: this process's (see
+        `legacy_rprop.horovod` for the loss of all workers)."""
+        return loss
+
     def _updates(self, loss, params):
         grads = self.get_gradients(loss, params)
+        loss = self.comparison_loss(loss)
         variant = VARIANTS[self.variant]
         state = {slot: [self._state_variable(slot, i, p) for i, p in enumerate(params)]
                  for slot in variant.slots}

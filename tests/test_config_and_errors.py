@@ -23,7 +23,8 @@ def test_defaults_are_those_of_the_keras_answer():
 
 @pytest.mark.parametrize('optimizer', [
     RProp(init_alpha=0.1, scale_up=1.5, scale_down=0.2, min_alpha=1e-3,
-          max_alpha=3., variant='iRprop+', nonfinite='propagate', clipnorm=2.),
+          max_alpha=3., variant='iRprop+', nonfinite='propagate', batches_per_step=3,
+          clipnorm=2.),
     Rprop(init_step=0.3, posStep=1.1, minStep=1e-2, maxStep=1., clipvalue=0.5),
 ])
 def test_config_round_trips(optimizer):
