@@ -63,3 +63,18 @@ def test_a_killed_worker_leaves_checkpoints_that_resume_exactly(tmp_path):
     assert horovodrun('checkpoint', killed, 12) == 0
     with open(str(straight / 'final.json')) as f, open(str(killed / 'final.json')) as g:
         assert json.load(f) == json.load(g)
+
+
+def test_the_horovod_example_trains_and_resumes(tmp_path):
+    example = os.path.join(HERE, os.pardir, 'examples', 'horovod_train.py')
+    horovodrun = os.path.join(os.path.dirname(sys.executable), 'horovodrun')
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    outputs = []
+    for epochs in (10, 20):  # the second run resumes after epoch 10
+        outputs.append(subprocess.check_output(
+            [horovodrun, '--gloo', '-np', '2', '-H', 'localhost:2', sys.executable, example,
+             '--epochs', str(epochs), '--dir', str(tmp_path)],
+            env=env, stderr=subprocess.DEVNULL).decode('utf-8'))
+    assert '2 workers, epochs 1-10: loss' in outputs[0]
+    assert '2 workers, epochs 11-20: loss' in outputs[1]
+    assert len(list(tmp_path.glob('ckpt-*.h5'))) == 20
