@@ -154,3 +154,23 @@ def test_the_batch_size_must_come_from_the_inputs():
         GradientFeeder(RProp(batches_per_step=2), [np.zeros(3, 'float32')])
     assert 'found no batch dimension the loss depends on' in str(error.value)
     assert K.backend()  # (the feeder's loss has fixed-shape placeholders only)
+
+
+@pytest.mark.parametrize('variant', ['Rprop+', 'iRprop+'])
+def test_saved_at_an_epoch_end_and_loaded_it_resumes_bit_for_bit(variant, tmp_path):
+    """5 epochs, save, load (no custom_objects), 5 more = 10 straight."""
+    optimizer = dict(variant=variant, init_alpha=0.01, batches_per_step=7)
+    straight, _, _ = fit(RProp(**optimizer), 10, epochs=10)
+    expected_weights = straight.get_weights()
+    expected_state = straight.optimizer.get_weights()
+    first, _, _ = fit(RProp(**optimizer), 10, epochs=5)
+    path = str(tmp_path / 'model.h5')
+    first.save(path)
+    resumed = keras.models.load_model(path)
+    assert resumed.optimizer.get_config()['batches_per_step'] == 7
+    x, y = data()
+    resumed.fit(x, y, batch_size=10, epochs=10, initial_epoch=5, shuffle=False, verbose=0)
+    for got, want in zip(resumed.get_weights(), expected_weights):
+        np.testing.assert_array_equal(got, want)
+    for got, want in zip(resumed.optimizer.get_weights(), expected_state):
+        np.testing.assert_array_equal(got, want)
