@@ -10,6 +10,8 @@ from legacy_rprop import VARIANTS, FullBatchCheck, MiniBatchError, OptimizerStat
 from models import N_SAMPLES, classifier, data
 
 EPOCHS = 15
+# a new graph for the next model (TensorFlow; Theano has no session)
+clear_session = getattr(keras.backend, 'clear_session', lambda: None)
 
 
 class EpochRecord(keras.callbacks.Callback):
@@ -163,9 +165,11 @@ def test_saved_at_an_epoch_end_and_loaded_it_resumes_bit_for_bit(variant, tmp_pa
     straight, _, _ = fit(RProp(**optimizer), 10, epochs=10)
     expected_weights = straight.get_weights()
     expected_state = straight.optimizer.get_weights()
+    clear_session()
     first, _, _ = fit(RProp(**optimizer), 10, epochs=5)
     path = str(tmp_path / 'model.h5')
     first.save(path)
+    clear_session()
     resumed = keras.models.load_model(path)
     assert resumed.optimizer.get_config()['batches_per_step'] == 7
     x, y = data()
