@@ -155,7 +155,7 @@ class RProp(Optimizer):
         p, g = inputs['weight'], inputs['grad']
         constrained = constraint(new_weight)
         if 'grad_sum' in inputs:  # the step's mean gradient decides
-            g = (inputs['grad_sum'] + inputs['batch_size'] * g) / inputs['samples']
+            g = AccumulatingUpdate.gradient_sum(inputs) / inputs['samples']
             constrained = ops.where(inputs['is_step'] > 0, constrained, p)
         return ops.where(is_finite(g), constrained, p) if skip else constrained
 
@@ -168,8 +168,8 @@ class RProp(Optimizer):
         """
         settings.check_state_fits(type(self).__name__, self.variant, self.weights,
                                   [tuple(K.int_shape(w)) for w in self.weights], weights)
-        names = [w.name.rsplit('/', 1)[-1].split(':')[0] for w in self.weights]
-        seen = [float(np.asarray(value)) for name, value in zip(names, weights)
+        seen = [float(np.asarray(value))
+                for name, value in zip(settings.state_names(self.weights), weights)
                 if name.startswith('batches_seen')]
         if seen and seen[0] != 0:
             raise OptimizerStateError(

@@ -116,8 +116,13 @@ def check_state_fits(class_name, variant, variables, expected, weights):
     number and shapes `expected` of the optimizer's state `variables`."""
     got = [tuple(np.shape(w)) for w in weights]
     if got != list(expected):
-        names = [v.name.rsplit('/', 1)[-1].split(':')[0] for v in variables]
-        raise _state_mismatch(class_name, variant, names, list(expected), got)
+        raise _state_mismatch(class_name, variant, state_names(variables), list(expected),
+                              got)
+
+
+def state_names(variables):
+    """The optimizer state's names without scope and index (``step_size_0``)."""
+    return [v.name.rsplit('/', 1)[-1].split(':')[0] for v in variables]
 
 
 def _state_mismatch(class_name, variant, names, expected, got):

@@ -71,9 +71,15 @@ class AccumulatingUpdate(_Computation):
         self.element = element_update
         self.output_names = element_update.output_names + ('grad_sum',)
 
+    @staticmethod
+    def gradient_sum(inputs):
+        """The step's gradients so far, each times its batch's size, this
+        batch's included; divided by ``samples`` it is the step's gradient."""
+        return inputs['grad_sum'] + inputs['batch_size'] * inputs['grad']
+
     def __call__(self, hyper, inputs):
         ops = self.element.ops
-        grad_sum = inputs['grad_sum'] + inputs['batch_size'] * inputs['grad']
+        grad_sum = self.gradient_sum(inputs)
         new = self.element(hyper, dict(inputs, grad=grad_sum / inputs['samples']))
         step = inputs['is_step'] > 0
         kept = {name: ops.where(step, new[name], inputs[name]) for name in new}

@@ -29,10 +29,6 @@ def register(classes):
     tf.keras.utils.get_custom_objects().update({cls.__name__: cls for cls in classes})
 
 
-def executing_eagerly():
-    return tf.executing_eagerly()
-
-
 def sum_over_replicas(value):
     """`value` summed over the replicas of a distribution strategy (it is
     the per-replica share of a mean), or `value` itself outside one."""
@@ -82,9 +78,9 @@ def fused(function):
     TensorFlow 1 graph through the JIT scope, where XLA is exact; with
     ``LEGACY_RPROP_FUSED=0`` or without XLA, `function` itself (the same
     numbers)."""
-    if _JIT_COMPILE and _tensorflow_2():
-        return tf.function(function, **{_JIT_COMPILE: True})
-    if tensorflow_ops.jit_scope is not None and not _tensorflow_2():
+    if _tensorflow_2():
+        return tf.function(function, **{_JIT_COMPILE: True}) if _JIT_COMPILE else function
+    if tensorflow_ops.jit_scope is not None:
         def in_jit_scope(*values):
             with tensorflow_ops.jit_scope():
                 return function(*values)

@@ -140,10 +140,11 @@ class RProp(_tf.OptimizerBase):
         # after every update of the step has read the previous loss
         prev_loss = self._prev_loss
         loss = tf.cast(self._step_loss, prev_loss.dtype)
-        with tf.control_dependencies([applied] if not _tf.executing_eagerly() else []):
+        eager = tf.executing_eagerly()
+        with tf.control_dependencies([] if eager else [applied]):
             remembered = prev_loss.assign(
                 loss_to_remember(ops, loss, prev_loss, self._update.skip), read_value=False)
-        return applied if _tf.executing_eagerly() else tf.group(applied, remembered)
+        return applied if eager else tf.group(applied, remembered)
 
     # -- the update
 
@@ -156,29 +157,15 @@ class RProp(_tf.OptimizerBase):
             loss_rose = tf.greater(tf.cast(self._step_loss, self._prev_loss.dtype),
                                    self._prev_loss)
             inputs['loss_rose'] = tf.cast(loss_rose, dtype)
-        names = sorted(inputs)
-        values = self._fused_update(dtype)(*[inputs[name] for name in names])
-        new = dict(zip(self._update.output_names, values))
+        function, values, _ = self._update.computation(
+            hyper_in_dtype(self.hyper, dtype.name), inputs)
+        # one compiled function per dtype: the inputs always come in this order
+        if dtype.name not in self._fused:
+            self._fused[dtype.name] = _tf.fused(function)
+        new = dict(zip(self._update.output_names, self._fused[dtype.name](*values)))
         assignments = [(var, new['weight'])]
         assignments.extend((self.get_slot(var, slot), new[slot]) for slot in self._rule.slots)
         return tf.group(*_tf.assign_after(new.values(), assignments))
-
-    def _fused_update(self, dtype):
-        """The element update for weights of `dtype`: values of the inputs
-        in sorted name order in, the new values in `output_names`' order
-        out; one XLA computation where XLA is there (`_tf.fused`)."""
-        if dtype.name not in self._fused:
-            hyper = hyper_in_dtype(self.hyper, dtype.name)
-            has_loss = self._rule.uses_loss
-            names = sorted(['weight', 'grad'] + list(self._rule.slots)
-                           + (['loss_rose'] if has_loss else []))
-
-            def update(*values):
-                new = self._update(hyper, dict(zip(names, values)))
-                return [new[name] for name in self._update.output_names]
-
-            self._fused[dtype.name] = _tf.fused(update)
-        return self._fused[dtype.name]
 
     def _resource_apply_sparse(self, grad, var, indices, apply_state=None):
         dense = tf.math.unsorted_segment_sum(grad, indices, tf.shape(var)[0])
