@@ -5,7 +5,11 @@ own SGD and Adam, on the TensorFlow this runs on (1.15 graph mode, or 2.x in a
 The setup of benchmarks/step_cost.py: one parameter tensor of N float32
 elements, loss = sum(p * c) with c a second (non-trainable) variable, one
 full training step per call; all optimizers of one N timed interleaved in
-the same run (round-robin, median over rounds).
+the same run (round-robin, median over rounds).  On TensorFlow 2 the
+`loops` column gives, for each Rprop variant, the element-wise loops of
+its compiled update (XLA's optimized HLO) and in brackets the arrays of N
+elements they read and write together; tf.keras' Adam is one kernel that
+reads 4 and writes 3.
 
     python benchmarks/step_cost_tfkeras.py [--sizes ...] [--rounds 25]
 """
@@ -38,8 +42,35 @@ def main():
             (v, lambda v=v: RProp(variant=v)) for v in VARIANTS]
         steps = {name: training_step(make(), n) for name, make in makers}
         copy_seconds = time_copy(n, args.rounds)
-        worst = print_table(n, interleaved(steps, args.rounds), copy_seconds)
+        loops = {v: compiled_loops(VARIANTS[v], n) for v in VARIANTS}
+        worst = print_table(n, interleaved(steps, args.rounds), copy_seconds, loops)
     print_targets(worst, args.sizes[-1])
+
+
+def compiled_loops(variant, n):
+    """'loops (arrays)': the loop fusions of the update's XLA computation
+    and the arrays of n elements they read and write, or '-' where
+    TensorFlow cannot show the optimized HLO."""
+    if not tf.executing_eagerly():
+        return '-'  # TensorFlow 1: no compiler IR to show
+    from legacy_rprop_core import tensorflow_ops
+    from legacy_rprop_core.settings import DEFAULTS
+    from legacy_rprop_core.update import ElementUpdate, hyper_in_dtype
+    update = ElementUpdate(tensorflow_ops, variant, skip=True)
+    inputs = {name: tf.ones([n]) for name in ('weight', 'grad') + variant.slots}
+    if variant.uses_loss:
+        inputs['loss_rose'] = tf.constant(0.)
+    function, values, _ = update.computation(hyper_in_dtype(DEFAULTS, 'float32'), inputs)
+    compiled = tf.function(function, jit_compile=True)
+    if not hasattr(compiled, 'experimental_get_compiler_ir'):
+        return '-'
+    hlo = compiled.experimental_get_compiler_ir(*values)(stage='optimized_hlo')
+    array = 'f32[%d]' % n
+    fusions = [line for line in hlo.splitlines()
+               if ' fusion(' in line and '= ' + array in line and 'ENTRY' not in line]
+    arrays = sum(line.split(' fusion(', 1)[1].split(')', 1)[0].count(array) + 1
+                 for line in fusions)
+    return '%d (%d)' % (len(fusions), arrays)
 
 
 def training_step(optimizer, n):

@@ -53,6 +53,7 @@ elif K.backend() == 'theano':
         minimum=K.minimum, maximum=K.maximum,
         where=K.switch,  # element-wise on Theano, also for 0-d conditions
         sign=K.sign,  # NaN for NaN already
+        sign_of_finite=K.sign,
         # a 0-d zero, which Theano broadcasts: no tensor of zeros is written
         zeros_like=lambda x: np.zeros((), dtype=K.dtype(x)),
         is_finite=lambda x: K.less_equal(K.abs(x), np.finfo(K.dtype(x)).max),

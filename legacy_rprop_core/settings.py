@@ -34,13 +34,16 @@ RPROP_DOC = """Resilient backpropagation (Rprop) for full-batch training.
         w = w - sign(g) * D          (see `variant` for the differences)
 
     # Arguments
-        init_alpha: the initial step size D_0, in [min_alpha, max_alpha].
-            Default 1e-3.
+        init_alpha: float > 0, the initial step size D_0. Default 1e-3.
         scale_up: float > 1, eta+ (growth factor). Default 1.2.
         scale_down: float in (0, 1), eta- (shrink factor). Default 0.5.
         min_alpha: float > 0, D_min. Default 1e-6.
         max_alpha: float >= min_alpha, D_max. Default 50.
-            Every step size stays within [min_alpha, max_alpha].
+            The bounds apply where the step size adapts, as in the paper:
+            with D_0 in [min_alpha, max_alpha] every step size stays within
+            them; a D_0 outside is used as given until the rule grows or
+            shrinks it (Riedmiller & Braun's two spirals take the standard
+            D_0 = 0.1 with D_max = 0.001).
         variant: one of 'keras-answer' (default), 'Rprop-', 'Rprop+',
             'iRprop-', 'iRprop+'.  'keras-answer' is the rule of the widely
             copied Keras answer that introduced this class name: the step
@@ -176,9 +179,6 @@ def checked_hyperparameters(hyper, names):
         (hyper.min_alpha <= 0, 'min_alpha', 'must be > 0'),
         (hyper.max_alpha < hyper.min_alpha, 'max_alpha',
          'must be >= %s (%r)' % (name['min_alpha'], hyper.min_alpha)),
-        (not hyper.min_alpha <= hyper.init_alpha <= hyper.max_alpha, 'init_alpha',
-         'must be between %s (%r) and %s (%r)' % (
-             name['min_alpha'], hyper.min_alpha, name['max_alpha'], hyper.max_alpha)),
     ]
     for failed, field, allowed in problems:
         if failed:

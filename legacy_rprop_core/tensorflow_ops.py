@@ -43,6 +43,11 @@ def sign(x):
     return tf.where(_is_nan(x), x, tf.sign(x))
 
 
+def sign_of_finite(x):
+    """-1, 0 or 1 per element of a finite `x` (TensorFlow's sign, one op)."""
+    return tf.sign(x)
+
+
 def zeros_like(x):
     """Zeros to select from with `where` (TensorFlow 1's select needs a full
     tensor; XLA fuses it away)."""

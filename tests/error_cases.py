@@ -15,10 +15,6 @@ BAD_ARGUMENTS = [
     (dict(max_alpha=float('inf')), 'max_alpha must be a finite number, got inf'),
     (dict(scale_up='1.2'), "scale_up must be a finite number, got '1.2'"),
     (dict(scale_up=True), 'scale_up must be a finite number, got True'),
-    (dict(init_alpha=100.),
-     'init_alpha must be between min_alpha (1e-06) and max_alpha (50.0), got 100.0'),
-    (dict(init_alpha=1e-7),
-     'init_alpha must be between min_alpha (1e-06) and max_alpha (50.0), got 1e-07'),
     (dict(nonfinite='ignore'),
      "nonfinite must be one of 'skip', 'propagate', got 'ignore'"),
     (dict(variant='rprop+'),
@@ -32,8 +28,6 @@ QUESTION_BAD_ARGUMENTS = [
     (dict(negStep=1.), 'negStep must be in (0, 1), got 1.0'),
     (dict(minStep=0.), 'minStep must be > 0, got 0.0'),
     (dict(minStep=1., maxStep=0.5), 'maxStep must be >= minStep (1.0), got 0.5'),
-    (dict(init_step=60.), 'init_step must be between minStep (1e-06) and maxStep (50.0), '
-                          'got 60.0'),
     (dict(variant='iRprop+'),
      "Rprop implements the variant 'Rprop+' only, got variant='iRprop+'; "
      "use RProp(variant='iRprop+') for the others"),

@@ -182,7 +182,7 @@ class Adamax1(Optimizer):
     """Adamax as Keras 1.2.2 wrote it, with its ``decay`` of the learning
     rate over iterations; one line differs: Keras 1.2.2's ``lr *= ...`` on
     the ``self.lr`` variable is ``lr = lr * ...`` here (TensorFlow's resource
-    variables, which Keras 2.3 uses, refuse ``*=``; see the README)."""
+    variables, which Keras 2.3 uses, refuse ``*=``; see docs/compat.md)."""
 
     def __init__(self, lr=0.002, beta_1=0.9, beta_2=0.999, epsilon=1e-8, decay=0.,
                  **kwargs):

@@ -12,6 +12,9 @@ HYPER_SETS = {
     # a narrow step range, so both clipping bounds are hit many times
     'narrow': dict(init_alpha=0.02, scale_up=1.5, scale_down=0.3,
                    min_alpha=1e-3, max_alpha=0.1),
+    # D_0 above D_max, as on the paper's two spirals: used as given until
+    # the rule adapts it
+    'above-max': dict(init_alpha=0.1, max_alpha=0.001),
 }
 
 
