@@ -25,9 +25,9 @@ What the paper leaves open, and what is done here:
   - D_0 on the spirals: the paper gives D_max = 0.001 and "standard"
     eta+ and eta-, no D_0; the standard D_0 = 0.1 is taken and used as given
     (a step size stays above D_max until its first growth clips it to D_max
-    or sign flips halve it below).  This
-    decides the spirals (benchmarks/RESULTS.md): 19 of 20 runs learn, as in
-    the paper; with D_0 = D_max = 0.001, 15.
+    or sign flips halve it below).  This decides the spirals
+    (benchmarks/RESULTS.md): 19 of 20 runs learn, as in the paper; with
+    D_0 = D_max = 0.001, 15.
 
 Command line: ``legacy-rprop demo --paper`` (a small run) and
 ``python benchmarks/paper.py`` (the whole reproduction).
