@@ -18,11 +18,12 @@ TensorFlow 1.x only.
 """
 import argparse
 import os
-import time
 
 import numpy as np
 
-MODELS = {'2-4-1': 4, '10-5-10': 10, '2-20-20-1': 194, '30-10-1': 569}
+from model_sweep import MODELS, data, network, time_steps
+
+SMALL_MODELS = ('2-4-1', '10-5-10', '2-20-20-1', '30-10-1')
 
 
 def optimizers(variants):
@@ -86,39 +87,20 @@ def optimizers(variants):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    p.add_argument('--models', nargs='+', default=list(MODELS), choices=list(MODELS))
+    p.add_argument('--models', nargs='+', default=list(SMALL_MODELS), choices=list(MODELS))
     p.add_argument('--variants', nargs='+', default=['iRprop-', 'iRprop+'])
     p.add_argument('--rounds', type=int, default=15)
     args = p.parse_args()
     os.environ.setdefault('KERAS_BACKEND', 'tensorflow')
-    from keras.layers import Dense
-    from keras.models import Sequential
     from keras.optimizers import SGD, Adam
     makers = dict({'SGD': SGD, 'Adam': Adam}, **optimizers(args.variants))
     print('LEGACY_RPROP_FUSED=%s; ms per step, and x Adam'
           % os.environ.get('LEGACY_RPROP_FUSED', '1'))
     for model_name in args.models:
-        sizes = [int(n) for n in model_name.split('-')]
-        rng = np.random.RandomState(0)
-        x = rng.uniform(-1, 1, (MODELS[model_name], sizes[0])).astype('float32')
-        y = rng.uniform(0, 1, (MODELS[model_name], sizes[-1])).astype('float32')
-        models = {}
-        for name, make in makers.items():
-            model = Sequential([Dense(sizes[1], activation='tanh', input_shape=(sizes[0],))]
-                               + [Dense(n, activation='tanh') for n in sizes[2:-1]]
-                               + [Dense(sizes[-1], activation='sigmoid')])
-            model.compile(optimizer=make(), loss='mse')
-            for _ in range(30):
-                model.train_on_batch(x, y)
-            models[name] = model
-        samples = {name: [] for name in models}
-        for _ in range(args.rounds):
-            for name, model in models.items():
-                start = time.perf_counter()
-                for _ in range(100):
-                    model.train_on_batch(x, y)
-                samples[name].append((time.perf_counter() - start) / 100)
-        ms = {name: 1e3 * float(np.median(s)) for name, s in samples.items()}
+        sizes, samples = MODELS[model_name]
+        x, y = data(sizes, samples)
+        models = {name: network(sizes, make()) for name, make in makers.items()}
+        ms = time_steps(models, x, y, args.rounds, steps=100)
         print('\n' + model_name)
         for name, value in ms.items():
             print('  %-18s %7.4f  %5.2f' % (name, value, value / ms['Adam']))

@@ -16,9 +16,10 @@ import argparse
 import json
 import os
 import sys
-import time
 
 import numpy as np
+
+from step_cost import interleaved
 
 MODELS = {
     '2-4-1': ((2, 4, 1), 4),
@@ -32,34 +33,53 @@ OPTIMIZERS = ('SGD', 'Adam', 'keras-answer', 'Rprop-', 'iRprop-', 'Rprop+', 'iRp
 RPROP = OPTIMIZERS[2:]
 
 
-def build(sizes, samples, name):
+def network(sizes, optimizer):
+    """The sweep's net: tanh hidden layers, a sigmoid output, mean squared
+    error, compiled with `optimizer`."""
     from keras.layers import Dense
     from keras.models import Sequential
-    from keras.optimizers import SGD, Adam
-    from legacy_rprop import RProp
-    rng = np.random.RandomState(0)
     layers = [Dense(sizes[1], activation='tanh', input_shape=(sizes[0],))]
     layers += [Dense(n, activation='tanh') for n in sizes[2:-1]]
     layers.append(Dense(sizes[-1], activation='sigmoid'))
     model = Sequential(layers)
-    optimizer = {'SGD': SGD, 'Adam': Adam}.get(name, lambda: RProp(variant=name))()
     model.compile(optimizer=optimizer, loss='mse')
+    return model
+
+
+def data(sizes, samples):
+    """Random inputs in [-1, 1] and 0/1 targets (seed 0)."""
+    rng = np.random.RandomState(0)
     x = rng.uniform(-1, 1, size=(samples, sizes[0])).astype('float32')
     y = (rng.uniform(size=(samples, sizes[-1])) > 0.5).astype('float32')
-    model.train_on_batch(x, y)  # compiles the training step
-    return model, x, y
+    return x, y
+
+
+def optimizer_named(name):
+    """Keras' SGD or Adam, or `RProp` with variant `name`."""
+    from keras.optimizers import SGD, Adam
+    from legacy_rprop import RProp
+    return {'SGD': SGD, 'Adam': Adam}.get(name, lambda: RProp(variant=name))()
+
+
+def time_steps(models, x, y, rounds, steps):
+    """Median ms per ``train_on_batch`` of each of `models` (name -> model)
+    on (x, y), timed interleaved (`step_cost.interleaved`), in rounds of
+    `steps` calls."""
+    def runs(model):
+        def run(_):
+            for _ in range(steps):
+                model.train_on_batch(x, y)
+        return run
+    for model in models.values():
+        model.train_on_batch(x, y)  # compiles the training step
+    seconds = interleaved({name: runs(model) for name, model in models.items()}, rounds)
+    return {name: 1e3 * t / steps for name, t in seconds.items()}
 
 
 def time_model(sizes, samples, rounds, steps):
-    models = {name: build(sizes, samples, name) for name in OPTIMIZERS}
-    samples_ms = {name: [] for name in OPTIMIZERS}
-    for _ in range(rounds):
-        for name, (model, x, y) in models.items():
-            start = time.perf_counter()
-            for _ in range(steps):
-                model.train_on_batch(x, y)
-            samples_ms[name].append(1e3 * (time.perf_counter() - start) / steps)
-    return {name: float(np.median(s)) for name, s in samples_ms.items()}
+    x, y = data(sizes, samples)
+    models = {name: network(sizes, optimizer_named(name)) for name in OPTIMIZERS}
+    return time_steps(models, x, y, rounds, steps)
 
 
 def main():

@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-OPTIMIZERS = ('SGD', 'Adam', 'keras-answer', 'Rprop-', 'iRprop-', 'Rprop+', 'iRprop+')
+from model_sweep import OPTIMIZERS, data, network, optimizer_named
 
 
 def parse():
@@ -26,20 +26,6 @@ def parse():
     p.add_argument('--timed', type=int, default=2000, help='timed steps (default 2000)')
     p.add_argument('--top', type=int, default=8, help='costliest nodes shown (default 8)')
     return p.parse_args()
-
-
-def build(sizes, name):
-    from keras.layers import Dense
-    from keras.models import Sequential
-    from keras.optimizers import SGD, Adam
-
-    from legacy_rprop import RProp
-    optimizer = {'SGD': SGD, 'Adam': Adam}.get(name, lambda: RProp(variant=name))()
-    model = Sequential([Dense(sizes[1], activation='tanh', input_shape=(sizes[0],))]
-                       + [Dense(n, activation='tanh') for n in sizes[2:-1]]
-                       + [Dense(sizes[-1], activation='sigmoid')])
-    model.compile(optimizer=optimizer, loss='mse')
-    return model
 
 
 def trace(model, x, y, steps):
@@ -69,14 +55,12 @@ def main():
     args = parse()
     os.environ.setdefault('KERAS_BACKEND', 'tensorflow')
     from keras import backend as K
-    rng = np.random.RandomState(0)
-    x = rng.uniform(-1, 1, (args.samples, args.model[0])).astype('float32')
-    y = rng.uniform(0, 1, (args.samples, args.model[-1])).astype('float32')
+    x, y = data(args.model, args.samples)
     print('model %s on %d samples, Keras on TensorFlow; times per step' % (
         '-'.join(map(str, args.model)), args.samples))
     for name in args.optimizers:
         K.clear_session()
-        model = build(args.model, name)
+        model = network(args.model, optimizer_named(name))
         for _ in range(50):  # compile and warm up
             model.train_on_batch(x, y)
         micros, nodes = trace(model, x, y, args.traced)
