@@ -8,9 +8,12 @@ each model every optimizer's compiled step is timed interleaved, round-robin
 (``--rounds`` rounds of ``--steps`` calls of ``train_on_batch``, median over
 rounds), so the ratios compare like with like on a shared machine.  Prints
 ms per step and each Rprop variant's step as a multiple of Adam's; with
-``--json FILE`` also writes the numbers.
+``--json FILE`` also writes the numbers.  ``--flavour tf.keras`` runs the
+same with TensorFlow's own Keras and `legacy_rprop_tfkeras` (against
+tf.keras' SGD and Adam).
 
     python benchmarks/model_sweep.py [--backend theano|tensorflow] [--models ...]
+    python benchmarks/model_sweep.py --flavour tf.keras [--models ...]
 """
 import argparse
 import json
@@ -33,11 +36,24 @@ OPTIMIZERS = ('SGD', 'Adam', 'keras-answer', 'Rprop-', 'iRprop-', 'Rprop+', 'iRp
 RPROP = OPTIMIZERS[2:]
 
 
+# which Keras the sweep runs: multi-backend Keras with `legacy_rprop`, or
+# TensorFlow's own with `legacy_rprop_tfkeras` (--flavour tf.keras)
+FLAVOUR = {'name': 'keras'}
+
+
+def keras_module():
+    if FLAVOUR['name'] == 'tf.keras':
+        import tensorflow as tf
+        return tf.keras
+    import keras
+    return keras
+
+
 def network(sizes, optimizer):
     """The sweep's net: tanh hidden layers, a sigmoid output, mean squared
     error, compiled with `optimizer`."""
-    from keras.layers import Dense
-    from keras.models import Sequential
+    keras = keras_module()
+    Dense, Sequential = keras.layers.Dense, keras.models.Sequential
     layers = [Dense(sizes[1], activation='tanh', input_shape=(sizes[0],))]
     layers += [Dense(n, activation='tanh') for n in sizes[2:-1]]
     layers.append(Dense(sizes[-1], activation='sigmoid'))
@@ -55,10 +71,17 @@ def data(sizes, samples):
 
 
 def optimizer_named(name):
-    """Keras' SGD or Adam, or `RProp` with variant `name`."""
-    from keras.optimizers import SGD, Adam
-    from legacy_rprop import RProp
-    return {'SGD': SGD, 'Adam': Adam}.get(name, lambda: RProp(variant=name))()
+    """Keras' SGD or Adam, or `RProp` with variant `name`, of the flavour."""
+    if FLAVOUR['name'] == 'tf.keras':
+        from legacy_rprop_tfkeras import RProp
+        optimizers = keras_module().optimizers
+        # TF 2.11+: compare with the OptimizerV2 classes that RProp is one of
+        optimizers = getattr(optimizers, 'legacy', optimizers)
+    else:
+        from keras import optimizers
+        from legacy_rprop import RProp
+    return {'SGD': optimizers.SGD, 'Adam': optimizers.Adam}.get(
+        name, lambda: RProp(variant=name))()
 
 
 def time_steps(models, x, y, rounds, steps):
@@ -89,17 +112,33 @@ def main():
     p.add_argument('--rounds', type=int, default=15)
     p.add_argument('--steps', type=int, default=20)
     p.add_argument('--json', help='also write the results to this file')
+    p.add_argument('--flavour', choices=('keras', 'tf.keras'), default='keras')
     args = p.parse_args()
-    from keras import backend as K
-    if args.backend and args.backend != K.backend():
-        os.execve(sys.executable, [sys.executable] + sys.argv,
-                  dict(os.environ, KERAS_BACKEND=args.backend))
-    import keras
-    from legacy_rprop import _backend
-    print('keras %s, backend %s, fused update: %s; median of %d rounds of %d steps'
-          % (keras.__version__, K.backend(),
-             'XLA' if _backend.USE_XLA else 'C loop' if _backend.USE_THEANO_LOOP
-             else 'off (plain graph)', args.rounds, args.steps))
+    FLAVOUR['name'] = args.flavour
+    if args.flavour == 'tf.keras':
+        if args.backend not in (None, 'tensorflow'):
+            p.error('--flavour tf.keras runs on TensorFlow only')
+        import tensorflow as tf
+        K = tf.keras.backend
+        print('tf.keras of TensorFlow %s (%s); median of %d rounds of %d steps'
+              % (tf.__version__, 'eager, tf.function' if tf.executing_eagerly() else 'graph',
+                 args.rounds, args.steps))
+        describe = {'flavour': 'tf.keras', 'tensorflow': tf.__version__}
+    else:
+        from keras import backend as K
+        if args.backend and args.backend != K.backend():
+            os.execve(sys.executable, [sys.executable] + sys.argv,
+                      dict(os.environ, KERAS_BACKEND=args.backend))
+        import keras
+        from legacy_rprop import _backend
+        print('keras %s, backend %s, fused update: %s from %d weights; median of %d rounds '
+              'of %d steps' % (keras.__version__, K.backend(),
+                               'XLA' if _backend.USE_XLA else 'C loop'
+                               if _backend.USE_THEANO_LOOP else 'off (plain graph)',
+                               _backend.XLA_FROM_ELEMENTS if _backend.USE_XLA else 0,
+                               args.rounds, args.steps))
+        describe = {'keras': keras.__version__, 'backend': K.backend(),
+                    'fused': bool(_backend.USE_XLA or _backend.USE_THEANO_LOOP)}
     print('%-15s %7s %7s %7s %s' % ('model', 'samples', 'SGD ms', 'Adam ms',
                                     '  '.join('%12s' % v for v in RPROP) + '  (x Adam)'))
     results = {}
@@ -116,9 +155,7 @@ def main():
     print('largest Rprop step / Adam step: %.2f' % worst)
     if args.json:
         with open(args.json, 'w') as f:
-            json.dump({'keras': keras.__version__, 'backend': K.backend(),
-                       'fused': bool(_backend.USE_XLA or _backend.USE_THEANO_LOOP),
-                       'ms_per_step': results}, f, indent=1)
+            json.dump(dict(describe, ms_per_step=results), f, indent=1)
 
 
 if __name__ == '__main__':

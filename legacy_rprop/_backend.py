@@ -7,11 +7,13 @@ are not connected by a data or control dependency may run in either order.
 `assign_after_reads` orders every write after every new value is computed, so
 both backends see pre-step values only.
 
-Element-wise update rules are many small ops; `fused` runs them as loops
-over memory, which makes the step several times faster: on TensorFlow XLA
-compiles the updates of all tensors of a step as one computation (one
-launch per step: launches, not arithmetic, dominate small models), on
-Theano `legacy_rprop._theano_loop` makes one C loop per tensor.
+The optimizer runs its rule once per step over all weights of a model
+(`concatenated` and `pieces` turn the weight tensors into one vector and
+back).  An element-wise rule is many small ops; `fused` runs it as a loop
+over memory where that pays: on TensorFlow XLA compiles it when the model
+has `XLA_FROM_ELEMENTS` weights or more (on a smaller one XLA's fixed cost
+per launch is more than the ops it saves), on Theano
+`legacy_rprop._theano_loop` makes it one C loop.
 
 The element-wise operations the rules use (`ops`) are TensorFlow's from
 `legacy_rprop_core.tensorflow_ops` (the same as tf.keras runs), or Keras'
@@ -35,7 +37,7 @@ import types
 import numpy as np
 from keras import backend as K
 
-from legacy_rprop_core.settings import FUSED
+from legacy_rprop_core.settings import FUSED, XLA_FROM
 
 IS_TENSORFLOW = K.backend() == 'tensorflow'
 if IS_TENSORFLOW:
@@ -187,6 +189,37 @@ where, sign, is_finite = ops.where, ops.sign, ops.is_finite
 # the update compiled by XLA on TensorFlow, where XLA is there and exact
 USE_XLA = IS_TENSORFLOW and ops.jit_scope is not None
 
+# On TensorFlow an update over fewer elements runs as the plain graph: an
+# XLA launch costs a fixed ~0.1 ms a step (signature, cache look-up, run),
+# more than the plain graph's ops cost on a small model; beyond this size
+# the plain graph's passes over memory cost more (benchmarks/RESULTS.md).
+XLA_FROM_ELEMENTS = XLA_FROM
+
+
+def concatenated(tensors):
+    """The elements of `tensors` as one vector, tensor after tensor (one
+    tensor is only reshaped)."""
+    vectors = [tensor if K.ndim(tensor) == 1 else K.reshape(tensor, (-1,))
+               for tensor in tensors]
+    return vectors[0] if len(vectors) == 1 else K.concatenate(vectors, axis=0)
+
+
+def pieces(vector, shapes):
+    """`vector` cut into tensors of `shapes`: the inverse of `concatenated`."""
+    sizes = [int(np.prod(shape)) for shape in shapes]
+    if len(shapes) == 1:
+        parts = [vector]
+    elif IS_TENSORFLOW:
+        parts = tf.split(vector, sizes)
+    else:
+        ends = np.cumsum(sizes)
+        parts = [vector[end - size:end] for size, end in zip(sizes, ends)]
+    tensors = [part if len(shape) == 1 else K.reshape(part, shape)
+               for part, shape in zip(parts, shapes)]
+    if not IS_TENSORFLOW:  # a reshape to a length of 1 makes the axis broadcastable
+        tensors = [theano.tensor.unbroadcast(t, *range(t.ndim)) for t in tensors]
+    return tensors
+
 
 def fused(computations):
     """The outputs of element-wise computations, each computed in as few
@@ -194,16 +227,30 @@ def fused(computations):
 
     `computations` is a list of ``(function, inputs, overwrite)``: `inputs`
     are tensors of one shape, or 0-d, and ``function(*inputs)`` returns a
-    list of element-wise outputs.  On TensorFlow all of them go into one XLA
-    JIT scope, one compiled computation for the whole step.  On Theano each
-    becomes one C loop (`legacy_rprop._theano_loop`), in which output k may
-    reuse the memory of input ``overwrite[k]`` (the variable it will be
+    list of element-wise outputs.  On TensorFlow the computations of at
+    least `XLA_FROM_ELEMENTS` elements go into one XLA JIT scope (one
+    compiled computation), smaller ones run as the plain graph.  On Theano
+    each becomes one C loop (`legacy_rprop._theano_loop`), in which output k
+    may reuse the memory of input ``overwrite[k]`` (the variable it will be
     assigned to).
     """
-    if USE_XLA:
-        with ops.jit_scope():
-            return [function(*inputs) for function, inputs, _ in computations]
     if USE_THEANO_LOOP:
         return [_theano_loop.elementwise(function, inputs, overwrite)
                 for function, inputs, overwrite in computations]
-    return [function(*inputs) for function, inputs, _ in computations]
+    if IS_TENSORFLOW:  # each variable read once, however often the rule uses it
+        computations = [(function, [tf.convert_to_tensor(x) for x in inputs], overwrite)
+                        for function, inputs, overwrite in computations]
+    large = [USE_XLA and _elements(inputs[0]) >= XLA_FROM_ELEMENTS
+             for _, inputs, _ in computations]
+    outputs = {}
+    if any(large):
+        with ops.jit_scope():
+            outputs.update((k, function(*inputs))
+                           for k, (function, inputs, _) in enumerate(computations) if large[k])
+    outputs.update((k, function(*inputs))
+                   for k, (function, inputs, _) in enumerate(computations) if not large[k])
+    return [outputs[k] for k in range(len(computations))]
+
+
+def _elements(tensor):
+    return int(np.prod(K.int_shape(tensor)))

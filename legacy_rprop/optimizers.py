@@ -5,9 +5,10 @@ from keras import backend as K
 from keras.legacy import interfaces
 from keras.optimizers import Optimizer
 
-from legacy_rprop._backend import (assign_after_reads, batch_size, fused, is_finite, ops,
-                                   symbolic, updates_of_one_step)
+from legacy_rprop._backend import (assign_after_reads, batch_size, concatenated, fused,
+                                   is_finite, ops, pieces, symbolic, updates_of_one_step)
 from legacy_rprop_core import settings
+from legacy_rprop_core.layout import StateLayout
 from legacy_rprop_core.rules import VARIANTS, Hyper
 from legacy_rprop_core.settings import DEFAULTS, QUESTION_DEFAULTS, OptimizerStateError
 from legacy_rprop_core.update import (AccumulatingUpdate, ElementUpdate, hyper_in_dtype,
@@ -67,17 +68,19 @@ class RProp(Optimizer):
         grads = self.get_gradients(loss, params)
         loss = self.comparison_loss(loss)
         variant = VARIANTS[self.variant]
-        state = {slot: [self._state_variable(slot, i, p) for i, p in enumerate(params)]
-                 for slot in variant.slots}
+        accumulating = self.batches_per_step > 1
+        self.layout = self._layout(params)
+        groups = self.layout.groups
+        state = {slot: [self._state_variable(slot, dtype, members)
+                        for dtype, members in groups] for slot in variant.slots}
         self.weights = [v for slot in variant.slots for v in state[slot]]
-        accumulation_weights = []
 
         skip = self.nonfinite == 'skip'
         assignments = []
         update = ElementUpdate(ops, variant, skip)
-        step_inputs = {}  # inputs every tensor's update shares (0-d)
+        step_inputs = {}  # inputs every element's update shares (0-d)
         step_loss = loss
-        if self.batches_per_step > 1:
+        if accumulating:
             update = AccumulatingUpdate(update)
             step_inputs, step_loss, counters = self._accumulation(loss, assignments)
         loss_rose = None
@@ -86,41 +89,56 @@ class RProp(Optimizer):
             self.weights.append(prev_loss)
             loss_rose = K.greater(step_loss, prev_loss)
             remembered = loss_to_remember(ops, step_loss, prev_loss, skip)
-            if self.batches_per_step > 1:
+            if accumulating:
                 remembered = ops.where(step_inputs['is_step'] > 0, remembered, prev_loss)
             assignments.append((prev_loss, remembered))
 
+        # one update per group over the concatenated weights of the group
         every_inputs = []
-        for i, (p, g) in enumerate(zip(params, grads)):
-            inputs = {'weight': p, 'grad': g}
-            inputs.update((slot, state[slot][i]) for slot in variant.slots)
+        for k, (dtype, members) in enumerate(groups):
+            inputs = {'weight': concatenated([params[i] for i in members]),
+                      'grad': concatenated([grads[i] for i in members])}
+            inputs.update((slot, state[slot][k]) for slot in variant.slots)
             if loss_rose is not None:
-                inputs['loss_rose'] = K.cast(loss_rose, K.dtype(p))
-            if self.batches_per_step > 1:
-                inputs['grad_sum'] = self._state_variable('grad_sum', i, p)
-                accumulation_weights.append(inputs['grad_sum'])
-                inputs.update((name, K.cast(value, K.dtype(p)))
-                              for name, value in step_inputs.items())
+                inputs['loss_rose'] = K.cast(loss_rose, dtype)
+            if accumulating:
+                inputs['grad_sum'] = self._state_variable('grad_sum', dtype, members)
+                inputs.update((name, K.cast(value, dtype)) for name, value in step_inputs.items())
             every_inputs.append(inputs)
-        # the element-wise updates of all tensors, fused as one computation
-        # where the backend can (XLA), else one loop per tensor
-        every_outputs = fused([update.computation(self._hyper_of(inputs['weight']), inputs)
-                               for inputs in every_inputs])
+        every_outputs = fused([update.computation(hyper_in_dtype(self.hyper, dtype), inputs)
+                               for (dtype, _), inputs in zip(groups, every_inputs)])
 
-        for inputs, values in zip(every_inputs, every_outputs):
+        for (_, members), inputs, values in zip(groups, every_inputs, every_outputs):
             outputs = dict(zip(update.output_names, values))
-            p, new_p = inputs['weight'], outputs['weight']
-            constraint = getattr(p, 'constraint', None)
-            if constraint is not None:
-                new_p = self._constrained(constraint, inputs, new_p, skip)
-            assignments.append((p, new_p))
+            shapes = [self.layout.shapes[i] for i in members]
+            new_weights = dict(zip(members, pieces(outputs['weight'], shapes)))
+            constrained = [i for i in members if getattr(params[i], 'constraint', None)]
+            if constrained:
+                step_grads = dict(zip(members, pieces(
+                    AccumulatingUpdate.gradient_sum(inputs) / inputs['samples'], shapes)
+                    if accumulating else [grads[i] for i in members]))
+                for i in constrained:
+                    new_weights[i] = self._constrained(
+                        params[i].constraint, params[i], step_grads[i], new_weights[i], skip,
+                        inputs.get('is_step'))
+            assignments.extend((params[i], new_weights[i]) for i in members)
             assignments.extend((inputs[name], outputs[name])
                                for name in update.output_names if name != 'weight')
 
-        if self.batches_per_step > 1:
-            self.weights.extend(accumulation_weights + counters)
+        if accumulating:
+            self.weights.extend([inputs['grad_sum'] for inputs in every_inputs] + counters)
         self.updates = assign_after_reads(assignments)
         return self.updates
+
+    def _layout(self, params):
+        variant = VARIANTS[self.variant]
+        accumulating = self.batches_per_step > 1
+        counters = ('batches_seen', 'samples_seen') + (('loss_sum',) if variant.uses_loss
+                                                       else ())
+        return StateLayout([K.int_shape(p) for p in params], [K.dtype(p) for p in params],
+                           variant.slots, ('prev_loss',) if variant.uses_loss else (),
+                           ('grad_sum',) if accumulating else (),
+                           counters if accumulating else ())
 
     def _accumulation(self, loss, assignments):
         """The step's shared inputs when it adds up `batches_per_step`
@@ -148,24 +166,29 @@ class RProp(Optimizer):
         return inputs, step_loss, [variable for variable, _ in counters]
 
     @staticmethod
-    def _constrained(constraint, inputs, new_weight, skip):
+    def _constrained(constraint, weight, grad, new_weight, skip, is_step=None):
         """The constraint on the new weight, on a step's elements only: not
-        on an element the policy skipped (nor, accumulating, before the
-        step's last batch)."""
-        p, g = inputs['weight'], inputs['grad']
+        on an element the policy skipped for its gradient `grad` (the step's
+        mean gradient when accumulating), nor, accumulating, before the
+        step's last batch (`is_step` 0)."""
         constrained = constraint(new_weight)
-        if 'grad_sum' in inputs:  # the step's mean gradient decides
-            g = AccumulatingUpdate.gradient_sum(inputs) / inputs['samples']
-            constrained = ops.where(inputs['is_step'] > 0, constrained, p)
-        return ops.where(is_finite(g), constrained, p) if skip else constrained
+        if is_step is not None:
+            constrained = ops.where(is_step > 0, constrained, weight)
+        return ops.where(is_finite(grad), constrained, weight) if skip else constrained
 
     def set_weights(self, weights):
         """Load state saved by `get_weights` (or by ``model.save``).
 
-        Raises `OptimizerStateError` if the arrays do not have the number and
-        shapes this optimizer holds for this model (state of another variant
-        or of another model); nothing is loaded then.
+        Also takes the state as versions 0.1.0 to 0.4.0 saved it, one array
+        per slot and weight tensor (`get_weights_per_tensor`), and converts
+        it.  Raises `OptimizerStateError` if the arrays do not have the
+        number and shapes this optimizer holds for this model (state of
+        another variant or of another model); nothing is loaded then.
         """
+        layout = getattr(self, 'layout', None)
+        if layout is not None and [tuple(np.shape(w)) for w in weights] == \
+                layout.per_tensor_shapes() != layout.flat_shapes():
+            weights = layout.from_per_tensor(weights)
         settings.check_state_fits(type(self).__name__, self.variant, self.weights,
                                   [tuple(K.int_shape(w)) for w in self.weights], weights)
         seen = [float(np.asarray(value))
@@ -180,14 +203,20 @@ class RProp(Optimizer):
                                          seen[0], self.batches_per_step))
         super(RProp, self).set_weights(weights)
 
-    def _hyper_of(self, param):
-        """The hyper-parameters in the dtype of `param`."""
-        return hyper_in_dtype(self.hyper, K.dtype(param))
+    def get_weights_per_tensor(self):
+        """The state as one array per slot and weight tensor, in the order
+        of `get_weights` (``step_size`` of every weight tensor in Keras'
+        order, then ``prev_grad``, ...): the layout of versions 0.1.0 to
+        0.4.0, which `set_weights` also takes."""
+        return self.layout.to_per_tensor(self.get_weights())
 
-    def _state_variable(self, slot, index, param):
+    def _state_variable(self, slot, dtype, members):
+        """One slot's state for the weights `members` (of one `dtype`), as
+        one vector; named by the slot alone where the model has one dtype."""
         initial = self.hyper.init_alpha if slot == 'step_size' else 0.
-        value = np.full(K.int_shape(param), initial, dtype=K.dtype(param))
-        return K.variable(value, dtype=K.dtype(param), name='%s_%d' % (slot, index))
+        value = np.full(self.layout.group_size(members), initial, dtype=dtype)
+        name = slot if len(self.layout.groups) == 1 else '%s_%s' % (slot, dtype)
+        return K.variable(value, dtype=dtype, name=name)
 
 
 class Rprop(RProp):

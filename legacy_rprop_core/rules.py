@@ -38,13 +38,19 @@ keeps (in the order of the optimizer's weights) and whether it `uses_loss`
 (compares this step's loss with the previous one's)."""
 
 
-def adapt_step_size(ops, step_size, grad_product, hyper):
-    """Grow the step size where the gradient kept its sign, shrink it where
-    it flipped, keep it where either gradient is 0."""
+def adapt_step_size(ops, step_size, same_sign, flipped, hyper):
+    """Grow the step size where the gradient kept its sign (``same_sign``:
+    s > 0), shrink it where it flipped (``flipped``: s < 0), keep it where
+    either gradient is 0."""
     grown = ops.minimum(step_size * hyper.scale_up, hyper.max_alpha)
     shrunk = ops.maximum(step_size * hyper.scale_down, hyper.min_alpha)
-    return ops.where(grad_product > 0, grown,
-                     ops.where(grad_product < 0, shrunk, step_size))
+    return ops.where(same_sign, grown, ops.where(flipped, shrunk, step_size))
+
+
+def _signs_compared(g, prev_grad):
+    """``(s > 0, s < 0)`` for s = g_prev * g."""
+    grad_product = g * prev_grad
+    return grad_product > 0, grad_product < 0
 
 
 def keras_answer(ops, w, g, state, hyper, loss_rose=None):
@@ -67,7 +73,8 @@ def rprop_minus(ops, w, g, state, hyper, loss_rose=None):
 
         D = adapt(D, s);  w = w - sign(g) * D;  g_prev = g
     """
-    step_size = adapt_step_size(ops, state['step_size'], g * state['prev_grad'], hyper)
+    same_sign, flipped = _signs_compared(g, state['prev_grad'])
+    step_size = adapt_step_size(ops, state['step_size'], same_sign, flipped, hyper)
     return w - ops.sign(g) * step_size, {'step_size': step_size, 'prev_grad': g}
 
 
@@ -76,9 +83,9 @@ def irprop_minus(ops, w, g, state, hyper, loss_rose=None):
 
         D = adapt(D, s);  if s < 0: g = 0;  w = w - sign(g) * D;  g_prev = g
     """
-    grad_product = g * state['prev_grad']
-    step_size = adapt_step_size(ops, state['step_size'], grad_product, hyper)
-    g = ops.where(grad_product < 0, ops.zeros_like(g), g)
+    same_sign, flipped = _signs_compared(g, state['prev_grad'])
+    step_size = adapt_step_size(ops, state['step_size'], same_sign, flipped, hyper)
+    g = ops.where(flipped, ops.zeros_like(g), g)
     return w - ops.sign(g) * step_size, {'step_size': step_size, 'prev_grad': g}
 
 
@@ -104,11 +111,11 @@ def irprop_plus(ops, w, g, state, hyper, loss_rose=None):
 
 def _backtracking(ops, w, g, state, hyper, undo):
     """`undo` is None (always undo) or 1.0 / 0.0 per step (undo or not)."""
-    grad_product = g * state['prev_grad']
-    step_size = adapt_step_size(ops, state['step_size'], grad_product, hyper)
-    flipped = grad_product < 0
-    back = -state['prev_move'] if undo is None else -state['prev_move'] * undo
-    move = ops.where(flipped, back, -ops.sign(g) * step_size)
+    same_sign, flipped = _signs_compared(g, state['prev_grad'])
+    step_size = adapt_step_size(ops, state['step_size'], same_sign, flipped, hyper)
+    undone = state['prev_move'] if undo is None else state['prev_move'] * undo
+    # -where(c, a, b) is where(c, -a, -b) exactly: one negation, not two
+    move = -ops.where(flipped, undone, ops.sign(g) * step_size)
     prev_grad = ops.where(flipped, ops.zeros_like(g), g)
     return w + move, {'step_size': step_size, 'prev_grad': prev_grad, 'prev_move': move}
 

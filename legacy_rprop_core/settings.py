@@ -20,6 +20,24 @@ QUESTION_DEFAULTS = DEFAULTS._replace(init_alpha=0.01)
 # the rule, with the same numbers.  LEGACY_RPROP_XLA is its old name.
 FUSED = os.environ.get('LEGACY_RPROP_FUSED', os.environ.get('LEGACY_RPROP_XLA', '1')) != '0'
 
+
+
+def _xla_from(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise ValueError('LEGACY_RPROP_XLA_FROM must be a whole number of weights >= 0, '
+                         'got %r' % (text,))
+    return value
+
+
+# On TensorFlow the multi-backend optimizer compiles its update with XLA
+# from this many weights of a model on (LEGACY_RPROP_XLA_FROM); below, the
+# plain graph of the rule runs (same numbers).
+XLA_FROM = _xla_from(os.environ.get('LEGACY_RPROP_XLA_FROM', '2000'))
+
 # what to do with an element whose gradient is NaN or +-inf
 NONFINITE_POLICIES = ('skip', 'propagate')
 

@@ -42,7 +42,7 @@ def compare(out, epochs):
         model.fit(x, y, batch_size=len(x), epochs=epochs, shuffle=False, verbose=0,
                   callbacks=broadcast())
         n = len(model.trainable_weights)
-        state = model.optimizer.get_weights()
+        state = model.optimizer.get_weights_per_tensor()
         result[variant] = {'weights': [w.tolist() for w in model.get_weights()],
                            'step_sizes': [s.tolist() for s in state[:n]],
                            'last_state': float(state[-1].reshape(-1)[0])}

@@ -23,7 +23,7 @@ class EpochRecord(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.weights.append(self.model.get_weights())
-        self.state.append(self.model.optimizer.get_weights())
+        self.state.append(self.model.optimizer.get_weights_per_tensor())
 
 
 def fit(optimizer, batch_size, epochs=EPOCHS, x=None, y=None, callbacks=()):
@@ -178,3 +178,27 @@ def test_saved_at_an_epoch_end_and_loaded_it_resumes_bit_for_bit(variant, tmp_pa
         np.testing.assert_array_equal(got, want)
     for got, want in zip(resumed.optimizer.get_weights(), expected_state):
         np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize('variant', ['Rprop-', 'iRprop+'])
+def test_a_constraint_acts_on_the_step_not_on_every_batch(variant):
+    """MaxNorm on the first layer's kernel: accumulated over 7 batches it
+    acts once per step, on the step's new weights, as in one full batch
+    (MaxNorm also moves a weight within its bound by a rounding, so acting
+    on every batch would show)."""
+    from keras.constraints import MaxNorm
+
+    def run(k, batch_size):
+        model = classifier(RProp(variant=variant, init_alpha=0.05, batches_per_step=k),
+                           kernel_constraint=MaxNorm(0.8))
+        record = EpochRecord()
+        x, y = data()
+        model.fit(x, y, batch_size=batch_size, epochs=EPOCHS, shuffle=False, verbose=0,
+                  callbacks=[record])
+        return model, record
+
+    full_model, full = run(1, N_SAMPLES)
+    _, accumulated = run(7, 10)
+    assert_same_steps(full, accumulated, 4, variant)
+    norms = np.sqrt(np.sum(full_model.get_weights()[0] ** 2, axis=0))
+    assert np.all(norms <= 0.8 + 1e-6) and np.max(norms) > 0.8 - 1e-4  # it bound

@@ -60,9 +60,9 @@ def test_clipping_acts_on_the_gradient_as_in_keras(variant, clip):
         expected = np.clip(g, -0.5, 0.5)
     else:
         expected = g / np.sqrt(np.sum(g ** 2))
-    prev_grad = clipped.get_weights()[1]
+    prev_grad = clipped.get_weights_per_tensor()[1]
     np.testing.assert_allclose(prev_grad, expected, rtol=1e-6)
-    np.testing.assert_array_equal(plain.get_weights()[1], g)
+    np.testing.assert_array_equal(plain.get_weights_per_tensor()[1], g)
 
 
 @pytest.mark.parametrize('kwargs, message', BAD_ARGUMENTS)

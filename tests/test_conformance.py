@@ -30,7 +30,7 @@ def run_against_reference(optimizer, variant, hyper, constraints=None,
             np.testing.assert_array_equal(
                 got, ref.w,
                 err_msg='%s: parameter %d after step %d' % (variant, k, t + 1))
-        state = optimizer.get_weights()
+        state = optimizer.get_weights_per_tensor()
         expected = [ref.state()[slot] for slot in slots for ref in references]
         for k, (got, want) in enumerate(zip(state, expected)):
             np.testing.assert_array_equal(
@@ -82,3 +82,42 @@ def test_constraint_is_applied_after_the_rule(variant):
 @pytest.mark.parametrize('variant', sorted(VARIANTS))
 def test_propagate_policy_is_the_same_rule_on_finite_gradients(variant):
     run_against_reference(RProp(variant=variant, nonfinite='propagate'), variant, {})
+
+
+@pytest.mark.parametrize('variant', sorted(VARIANTS))
+def test_weights_of_two_dtypes_each_match_the_reference_in_their_own_precision(variant):
+    """The state is one vector per slot and dtype: float32 and float64
+    weights in one model keep their precision, bit for bit."""
+    from keras import backend as K
+    from harness import in_keras_graph
+    rng = np.random.RandomState(7)
+    dtypes = ['float32', 'float64', 'float32']
+    shapes = [(3, 2), (4,), (2,)]
+    initial = [rng.normal(size=s).astype(d) for s, d in zip(shapes, dtypes)]
+    optimizer = RProp(variant=variant, init_alpha=0.01)
+    with in_keras_graph():
+        params = [K.variable(w, dtype=d) for w, d in zip(initial, dtypes)]
+        grads = [K.placeholder(shape=s, dtype=d) for s, d in zip(shapes, dtypes)]
+        loss_value = K.placeholder(shape=(), dtype='float32')
+        terms = [K.sum(p * g) for p, g in zip(params, grads)]
+        linear = sum(K.cast(t - K.stop_gradient(t), 'float32') for t in terms)
+        step = K.function(grads + [loss_value], [linear + loss_value],
+                          updates=optimizer.get_updates(loss=linear + loss_value,
+                                                        params=params))
+    references = [Reference(variant, w, init_alpha=0.01) for w in initial]
+    stream = gradient_stream(shapes, STEPS, seed=8)
+    for t, (grads_now, loss) in enumerate(zip(stream, loss_stream(STEPS, seed=9))):
+        grads_now = [g.astype(d) for g, d in zip(grads_now, dtypes)]
+        step(grads_now + [np.float32(loss)])
+        for ref, g in zip(references, grads_now):
+            ref.update(g, np.float32(loss))
+        for k, (got, ref) in enumerate(zip(K.batch_get_value(params), references)):
+            assert got.dtype == ref.w.dtype
+            np.testing.assert_array_equal(got, ref.w, err_msg='weight %d, step %d' % (k, t + 1))
+    names = [w.name.rsplit('/', 1)[-1].split(':')[0] for w in optimizer.weights]
+    assert names[:2] == ['step_size_float32', 'step_size_float64']
+    slots = VARIANTS[variant].slots
+    expected = [ref.state()[slot] for slot in slots for ref in references]
+    for got, want in zip(optimizer.get_weights_per_tensor(), expected):
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)

@@ -1,6 +1,7 @@
-"""The update as one loop over memory (XLA on TensorFlow, one C loop on
-Theano): same numbers as the plain graph of the rule, state memory reused,
-views as gradients."""
+"""The update as one loop over memory (XLA on TensorFlow from
+`XLA_FROM_ELEMENTS` weights on, one C loop on Theano): same numbers as the
+plain graph of the rule on every path the choice can take, state memory
+reused, views as gradients."""
 import numpy as np
 import pytest
 from keras import backend as K
@@ -36,9 +37,18 @@ def trajectory(variant, nonfinite, steps=STEPS):
     return history
 
 
+def fuse_from(monkeypatch, elements):
+    """Compile the update with XLA from `elements` weights on."""
+    monkeypatch.setattr(legacy_rprop._backend, 'XLA_FROM_ELEMENTS', elements)
+
+
+@pytest.mark.parametrize('path', ['fused', 'chosen by size'])
 @pytest.mark.parametrize('nonfinite', ['skip', 'propagate'])
 @pytest.mark.parametrize('variant', sorted(VARIANTS))
-def test_fused_update_equals_the_plain_graph_bit_for_bit(variant, nonfinite, monkeypatch):
+def test_fused_update_equals_the_plain_graph_bit_for_bit(variant, nonfinite, path,
+                                                         monkeypatch):
+    if path == 'fused':
+        fuse_from(monkeypatch, 0)
     fused = trajectory(variant, nonfinite)
     monkeypatch.setattr(legacy_rprop.optimizers, 'fused', unfused)
     plain = trajectory(variant, nonfinite)
@@ -51,7 +61,8 @@ def test_fused_update_equals_the_plain_graph_bit_for_bit(variant, nonfinite, mon
 
 
 @pytest.mark.parametrize('variant', sorted(VARIANTS))
-def test_the_update_is_one_loop_that_reuses_the_state_memory(variant):
+def test_the_update_is_one_loop_that_reuses_the_state_memory(variant, monkeypatch):
+    fuse_from(monkeypatch, 15)  # the model's size
     with in_keras_graph():
         p = K.variable(np.ones((5, 3), 'float32'))
         c = K.variable(np.linspace(-1, 1, 15).reshape(5, 3).astype('float32'))
@@ -144,12 +155,41 @@ def test_one_switch_turns_the_fused_update_off_on_every_backend(switch):
         assert on[2] is True  # the C loop on this CPU
 
 
+def run_python(code, **environment):
+    """Run `code` in a new Python with this test's path and `environment`."""
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p), **environment)
+    return subprocess.run([sys.executable, '-c', code], env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, universal_newlines=True)
+
+
+def test_the_size_from_which_xla_compiles_is_set_by_the_environment():
+    code = 'import legacy_rprop._backend as b; print(b.XLA_FROM_ELEMENTS)'
+    assert run_python(code).stdout.split()[-1] == '2000'
+    assert run_python(code, LEGACY_RPROP_XLA_FROM='0').stdout.split()[-1] == '0'
+    for wrong in ('-1', 'many', '1e5'):
+        failed = run_python(code, LEGACY_RPROP_XLA_FROM=wrong)
+        assert failed.returncode != 0
+        assert ('ValueError: LEGACY_RPROP_XLA_FROM must be a whole number of weights >= 0, '
+                "got '%s'" % wrong) in failed.stderr
+
+
+def xla_scopes():
+    return {op.get_attr('_XlaScope') for op in tensorflow_graph().get_operations()
+            if '_XlaScope' in op.node_def.attr}
+
+
+@pytest.mark.parametrize('size', ['small', 'large'])
 @pytest.mark.parametrize('variant', sorted(VARIANTS))
-def test_every_tensor_of_a_step_is_updated_in_one_fused_computation(variant):
-    """On TensorFlow one XLA scope for the whole step (a launch per step, not
-    per tensor); on Theano one loop per tensor; plain graph otherwise."""
-    rng = np.random.RandomState(2)
+def test_every_tensor_of_a_step_is_updated_in_one_computation(variant, size, monkeypatch):
+    """One rule per step over all tensors: on Theano one C loop; on
+    TensorFlow one XLA computation for a model of `XLA_FROM_ELEMENTS`
+    weights or more, the plain graph for a smaller one."""
     shapes = [(5, 3), (3,), (3, 2), (2,)]
+    fuse_from(monkeypatch, 26 if size == 'large' else 27)  # 26 weights
+    rng = np.random.RandomState(2)
     with in_keras_graph():
         params = [K.variable(rng.normal(size=s).astype('float32')) for s in shapes]
         loss = sum(K.sum(p * p) for p in params)
@@ -159,8 +199,7 @@ def test_every_tensor_of_a_step_is_updated_in_one_fused_computation(variant):
     if K.backend() == 'theano':
         from legacy_rprop._theano_loop import ElementwiseLoop
         nodes = step.function.maker.fgraph.toposort()
-        assert len([n for n in nodes if isinstance(n.op, ElementwiseLoop)]) == len(shapes)
+        assert len([n for n in nodes if isinstance(n.op, ElementwiseLoop)]) == 1
     else:
-        scopes = {op.get_attr('_XlaScope') for op in tensorflow_graph().get_operations()
-                  if '_XlaScope' in op.node_def.attr}
-        assert len(scopes) == (1 if legacy_rprop._backend.USE_XLA else 0)
+        fused = size == 'large' and legacy_rprop._backend.USE_XLA
+        assert len(xla_scopes()) == (1 if fused else 0)

@@ -41,7 +41,7 @@ def test_two_workers_on_half_the_data_each_make_the_steps_of_one_process(tmp_pat
         for got, want in zip(workers[variant]['weights'], model.get_weights()):
             np.testing.assert_allclose(np.array(got, 'float32'), want, rtol=1e-6, atol=1e-7,
                                        err_msg=variant)
-        state = model.optimizer.get_weights()
+        state = model.optimizer.get_weights_per_tensor()
         for got, want in zip(workers[variant]['step_sizes'],
                              state[:len(model.trainable_weights)]):
             np.testing.assert_array_equal(np.array(got, 'float32'), want, err_msg=variant)

@@ -82,7 +82,7 @@ def test_every_variant_equals_the_reference_on_random_cases(variant, case):
             assert got.dtype == np.dtype(dtype)
             # bit for bit: the same float operations in the same order
             np.testing.assert_array_equal(got, reference.w, err_msg='step %d' % (t + 1))
-            step = optimizer.get_weights()[0]
+            step = optimizer.get_weights_per_tensor()[0]
             np.testing.assert_array_equal(step, reference.step, err_msg='step %d' % (t + 1))
     finally:
         K.set_floatx('float32')

@@ -66,11 +66,38 @@ def test_optimizer_weights_have_the_documented_order():
     fit_full_batch(model, 1)
     params = model.trainable_weights
     names = [w.name.rsplit('/', 1)[-1] for w in model.optimizer.weights]
-    n = len(params)
-    assert len(names) == 3 * n + 1
-    for slot_index, slot in enumerate(('step_size', 'prev_grad', 'prev_move')):
-        for i in range(n):
-            assert names[slot_index * n + i].startswith('%s_%d' % (slot, i)), names
-    assert names[-1].startswith('prev_loss')
+    assert [name.split(':')[0] for name in names] == [
+        'step_size', 'prev_grad', 'prev_move', 'prev_loss']
+    n_weights = sum(int(np.prod(keras.backend.int_shape(p))) for p in params)
     shapes = [w.shape for w in model.optimizer.get_weights()]
-    assert shapes == [tuple(keras.backend.int_shape(p)) for p in params] * 3 + [()]
+    assert shapes == [(n_weights,)] * 3 + [()]
+    # one array per slot and weight tensor, as versions 0.1.0 to 0.4.0 held it
+    per_tensor = model.optimizer.get_weights_per_tensor()
+    assert [w.shape for w in per_tensor] == [
+        tuple(keras.backend.int_shape(p)) for p in params] * 3 + [()]
+    state = model.optimizer.get_weights()
+    for slot in range(3):
+        np.testing.assert_array_equal(
+            np.concatenate([w.ravel() for w in per_tensor[slot * len(params):
+                                                          (slot + 1) * len(params)]]),
+            state[slot])
+
+
+@pytest.mark.parametrize('variant', ['Rprop-', 'iRprop+'])
+def test_state_in_the_per_tensor_layout_loads_and_trains_on_exactly(variant):
+    """State laid out as versions 0.1.0 to 0.4.0 saved it (one array per slot
+    and weight tensor) is converted at load: training on from it gives the
+    weights of training straight through."""
+    straight = classifier(RProp(variant=variant, init_alpha=0.01))
+    fit_full_batch(straight, 5)
+    weights, per_tensor = straight.get_weights(), straight.optimizer.get_weights_per_tensor()
+    resumed = classifier(RProp(variant=variant, init_alpha=0.01))
+    fit_full_batch(resumed, 1)  # builds the optimizer's state
+    resumed.set_weights(weights)
+    resumed.optimizer.set_weights(per_tensor)
+    for got, want in zip(resumed.optimizer.get_weights(), straight.optimizer.get_weights()):
+        np.testing.assert_array_equal(got, want)
+    fit_full_batch(straight, 5)
+    fit_full_batch(resumed, 5)
+    for got, want in zip(resumed.get_weights(), straight.get_weights()):
+        np.testing.assert_array_equal(got, want)
