@@ -10,7 +10,7 @@ rounds), so the ratios compare like with like on a shared machine.  Prints
 ms per step and each Rprop variant's step as a multiple of Adam's; with
 ``--json FILE`` also writes the numbers.  ``--flavour tf.keras`` runs the
 same with TensorFlow's own Keras and `legacy_rprop_tfkeras` (against
-tf.keras' SGD and Adam).
+tf.keras' SGD and Adam), on TensorFlow 1.15.
 
     python benchmarks/model_sweep.py [--backend theano|tensorflow] [--models ...]
     python benchmarks/model_sweep.py --flavour tf.keras [--models ...]
@@ -119,10 +119,14 @@ def main():
         if args.backend not in (None, 'tensorflow'):
             p.error('--flavour tf.keras runs on TensorFlow only')
         import tensorflow as tf
+        if tf.executing_eagerly():
+            # train_on_batch builds a tf.data iterator on every call there,
+            # some 20 ms, which would swamp every step of these models
+            p.error('--flavour tf.keras times TensorFlow 1.15 (graph mode) only; on '
+                    'TensorFlow 2 see step_cost_tfkeras.py')
         K = tf.keras.backend
-        print('tf.keras of TensorFlow %s (%s); median of %d rounds of %d steps'
-              % (tf.__version__, 'eager, tf.function' if tf.executing_eagerly() else 'graph',
-                 args.rounds, args.steps))
+        print('tf.keras of TensorFlow %s (graph); median of %d rounds of %d steps'
+              % (tf.__version__, args.rounds, args.steps))
         describe = {'flavour': 'tf.keras', 'tensorflow': tf.__version__}
     else:
         from keras import backend as K

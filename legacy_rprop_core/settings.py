@@ -142,7 +142,7 @@ def check_state_fits(class_name, variant, variables, expected, weights):
 
 
 def state_names(variables):
-    """The optimizer state's names without scope and index (``step_size_0``)."""
+    """The optimizer state's names without scope (``step_size``)."""
     return [v.name.rsplit('/', 1)[-1].split(':')[0] for v in variables]
 
 
