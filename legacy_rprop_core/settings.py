@@ -21,7 +21,6 @@ QUESTION_DEFAULTS = DEFAULTS._replace(init_alpha=0.01)
 FUSED = os.environ.get('LEGACY_RPROP_FUSED', os.environ.get('LEGACY_RPROP_XLA', '1')) != '0'
 
 
-
 def _xla_from(text):
     try:
         value = int(text)
