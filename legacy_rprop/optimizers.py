@@ -207,8 +207,10 @@ class RProp(Optimizer):
         """The state as one array per slot and weight tensor, in the order
         of `get_weights` (``step_size`` of every weight tensor in Keras'
         order, then ``prev_grad``, ...): the layout of versions 0.1.0 to
-        0.4.0, which `set_weights` also takes."""
-        return self.layout.to_per_tensor(self.get_weights())
+        0.4.0, which `set_weights` also takes.  Empty before the training
+        step is built, as `get_weights` is."""
+        layout = getattr(self, 'layout', None)
+        return [] if layout is None else layout.to_per_tensor(self.get_weights())
 
     def _state_variable(self, slot, dtype, members):
         """One slot's state for the weights `members` (of one `dtype`), as

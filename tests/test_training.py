@@ -89,6 +89,7 @@ def test_state_in_the_per_tensor_layout_loads_and_trains_on_exactly(variant):
     and weight tensor) is converted at load: training on from it gives the
     weights of training straight through."""
     straight = classifier(RProp(variant=variant, init_alpha=0.01))
+    assert straight.optimizer.get_weights_per_tensor() == []  # no state before the step
     fit_full_batch(straight, 5)
     weights, per_tensor = straight.get_weights(), straight.optimizer.get_weights_per_tensor()
     resumed = classifier(RProp(variant=variant, init_alpha=0.01))
