@@ -211,9 +211,8 @@ def pieces(vector, shapes):
         parts = [vector]
     elif IS_TENSORFLOW:
         parts = tf.split(vector, sizes)
-    else:
-        ends = np.cumsum(sizes)
-        parts = [vector[end - size:end] for size, end in zip(sizes, ends)]
+    else:  # new arrays, not views of one buffer (which Theano would copy one by one)
+        parts = theano.tensor.split(vector, sizes, len(sizes))
     tensors = [part if len(shape) == 1 else K.reshape(part, shape)
                for part, shape in zip(parts, shapes)]
     if not IS_TENSORFLOW:  # a reshape to a length of 1 makes the axis broadcastable
