@@ -69,7 +69,7 @@ class RProp(Optimizer):
         loss = self.comparison_loss(loss)
         variant = VARIANTS[self.variant]
         accumulating = self.batches_per_step > 1
-        self.layout = self._layout(params)
+        self.layout = StateLayout([K.int_shape(p) for p in params], [K.dtype(p) for p in params])
         groups = self.layout.groups
         state = {slot: [self._state_variable(slot, dtype, members)
                         for dtype, members in groups] for slot in variant.slots}
@@ -130,16 +130,6 @@ class RProp(Optimizer):
         self.updates = assign_after_reads(assignments)
         return self.updates
 
-    def _layout(self, params):
-        variant = VARIANTS[self.variant]
-        accumulating = self.batches_per_step > 1
-        counters = ('batches_seen', 'samples_seen') + (('loss_sum',) if variant.uses_loss
-                                                       else ())
-        return StateLayout([K.int_shape(p) for p in params], [K.dtype(p) for p in params],
-                           variant.slots, ('prev_loss',) if variant.uses_loss else (),
-                           ('grad_sum',) if accumulating else (),
-                           counters if accumulating else ())
-
     def _accumulation(self, loss, assignments):
         """The step's shared inputs when it adds up `batches_per_step`
         batches (this batch's size, the step's samples so far, whether this
@@ -186,11 +176,12 @@ class RProp(Optimizer):
         another variant or of another model); nothing is loaded then.
         """
         layout = getattr(self, 'layout', None)
+        flat_shapes = [tuple(K.int_shape(w)) for w in self.weights]
         if layout is not None and [tuple(np.shape(w)) for w in weights] == \
-                layout.per_tensor_shapes() != layout.flat_shapes():
-            weights = layout.from_per_tensor(weights)
+                layout.per_tensor_shapes(flat_shapes) != flat_shapes:
+            weights = layout.from_per_tensor(weights, flat_shapes)
         settings.check_state_fits(type(self).__name__, self.variant, self.weights,
-                                  [tuple(K.int_shape(w)) for w in self.weights], weights)
+                                  flat_shapes, weights)
         seen = [float(np.asarray(value))
                 for name, value in zip(settings.state_names(self.weights), weights)
                 if name.startswith('batches_seen')]

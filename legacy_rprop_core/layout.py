@@ -19,76 +19,64 @@ class StateLayout(object):
 
     `shapes` and `dtypes` are those of the trainable weights in Keras'
     order; the weights of one dtype form a group, groups in order of first
-    appearance.  `slots` are the rule's per-element state (``step_size``,
-    ``prev_grad``, ...); `scalars` the names of the 0-d state that follows
-    them (``prev_loss``); `sums` the per-element state after the scalars
-    (``grad_sum`` when accumulating), `counters` the 0-d state at the end.
+    appearance.  The state is a sequence of per-element slots, each one
+    vector per group (``step_size``, ``prev_grad``, ..., ``grad_sum``), and
+    0-d arrays (``prev_loss``, the accumulation's counters); its arrays'
+    shapes (`flat_shapes`) tell which is which.
     """
 
-    def __init__(self, shapes, dtypes, slots, scalars=(), sums=(), counters=()):
+    def __init__(self, shapes, dtypes):
         self.shapes = [tuple(int(d) for d in shape) for shape in shapes]
         self.sizes = [int(np.prod(shape)) for shape in self.shapes]
-        self.dtypes = [np.dtype(dtype).name for dtype in dtypes]
-        self.slots, self.scalars = tuple(slots), tuple(scalars)
-        self.sums, self.counters = tuple(sums), tuple(counters)
         groups = OrderedDict()
-        for index, dtype in enumerate(self.dtypes):
-            groups.setdefault(dtype, []).append(index)
+        for index, dtype in enumerate(dtypes):
+            groups.setdefault(np.dtype(dtype).name, []).append(index)
         self.groups = list(groups.items())  # [(dtype, [weight index, ...]), ...]
 
     def group_size(self, members):
         return sum(self.sizes[i] for i in members)
 
-    def flat_shapes(self):
-        """The shapes of the state's arrays, in order."""
-        vectors = [(self.group_size(members),) for _, members in self.groups]
-        return (vectors * len(self.slots) + [()] * len(self.scalars)
-                + vectors * len(self.sums) + [()] * len(self.counters))
+    def per_tensor_shapes(self, flat_shapes):
+        """The shapes of the state of `flat_shapes` as versions 0.1.0 to
+        0.4.0 held it: one array per slot and weight tensor."""
+        return [shape for block in self._blocks(flat_shapes)
+                for shape in (self.shapes if len(block[0]) == 1 else block)]
 
-    def per_tensor_shapes(self):
-        """The shapes of the same state as versions 0.1.0 to 0.4.0 held it."""
-        return (self.shapes * len(self.slots) + [()] * len(self.scalars)
-                + self.shapes * len(self.sums) + [()] * len(self.counters))
-
-    def from_per_tensor(self, arrays):
+    def from_per_tensor(self, arrays, flat_shapes):
         """Per-tensor state (`per_tensor_shapes`) in the flat layout."""
-        arrays = list(arrays)
-        n = len(self.shapes)
-        vectors, scalars = [], []
-        for _ in self.slots:
-            vectors.extend(self._flattened(arrays[:n]))
-            arrays = arrays[n:]
-        scalars, arrays = arrays[:len(self.scalars)], arrays[len(self.scalars):]
-        sums = []
-        for _ in self.sums:
-            sums.extend(self._flattened(arrays[:n]))
-            arrays = arrays[n:]
-        return vectors + scalars + sums + arrays
+        arrays, flat = list(arrays), []
+        for block in self._blocks(flat_shapes):
+            if len(block[0]) == 1:  # a slot: its tensors, one vector per group
+                tensors, arrays = arrays[:len(self.shapes)], arrays[len(self.shapes):]
+                flat.extend(np.concatenate([np.ravel(tensors[i]) for i in members])
+                            for _, members in self.groups)
+            else:
+                flat.append(arrays.pop(0))
+        return flat
 
     def to_per_tensor(self, arrays):
-        """Flat state (`flat_shapes`) as one array per slot and tensor."""
-        arrays = list(arrays)
-        k = len(self.groups)
-        vectors, arrays = arrays[:k * len(self.slots)], arrays[k * len(self.slots):]
-        scalars, arrays = arrays[:len(self.scalars)], arrays[len(self.scalars):]
-        sums, counters = arrays[:k * len(self.sums)], arrays[k * len(self.sums):]
-        return (self._split(vectors, len(self.slots)) + scalars
-                + self._split(sums, len(self.sums)) + counters)
-
-    def _flattened(self, tensors):
-        return [np.concatenate([np.ravel(tensors[i]) for i in members])
-                for _, members in self.groups]
-
-    def _split(self, vectors, n_slots):
-        """Each slot's group vectors cut into the tensors, in weight order."""
-        tensors = []
-        for slot in range(n_slots):
-            pieces = [None] * len(self.shapes)
-            for k, (_, members) in enumerate(self.groups):
-                start = 0
-                vector = np.asarray(vectors[slot * len(self.groups) + k])
-                for i in members:
-                    pieces[i] = vector[start:start + self.sizes[i]].reshape(self.shapes[i])
-                    start += self.sizes[i]
-            tensors.extend(pieces)
+        """Flat state as one array per slot and tensor."""
+        arrays, tensors = list(arrays), []
+        for block in self._blocks([np.shape(a) for a in arrays]):
+            vectors, arrays = arrays[:len(block)], arrays[len(block):]
+            if len(block[0]) == 1:  # a slot: its vector per group, cut into tensors
+                pieces = [None] * len(self.shapes)
+                for vector, (_, members) in zip(vectors, self.groups):
+                    ends = np.cumsum([self.sizes[i] for i in members])
+                    for i, end in zip(members, ends):
+                        pieces[i] = np.asarray(vector)[end - self.sizes[i]:end].reshape(
+                            self.shapes[i])
+                tensors.extend(pieces)
+            else:
+                tensors.extend(vectors)
         return tensors
+
+    def _blocks(self, flat_shapes):
+        """`flat_shapes` in blocks: a slot's vectors (one per group), or one
+        0-d array."""
+        blocks, shapes = [], list(flat_shapes)
+        while shapes:
+            size = len(self.groups) if len(shapes[0]) == 1 else 1
+            blocks.append(shapes[:size])
+            shapes = shapes[size:]
+        return blocks
