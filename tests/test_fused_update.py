@@ -130,21 +130,29 @@ def test_a_gradient_that_is_a_view_is_read_correctly():
         np.testing.assert_array_equal(K.get_value(p), reference.w)
 
 
-@pytest.mark.parametrize('switch', ['LEGACY_RPROP_FUSED', 'LEGACY_RPROP_XLA'])
-def test_one_switch_turns_the_fused_update_off_on_every_backend(switch):
-    import json
+def run_python(code, **environment):
+    """Run `code` in a new Python with this test's path, the package's
+    switches (LEGACY_RPROP_*) at their defaults but for `environment`."""
     import os
     import subprocess
     import sys
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
-    env.pop('LEGACY_RPROP_FUSED', None)
-    env.pop('LEGACY_RPROP_XLA', None)
+    env = {name: value for name, value in os.environ.items()
+           if not name.startswith('LEGACY_RPROP_')}
+    env.update(environment, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    return subprocess.run([sys.executable, '-c', code], env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, universal_newlines=True)
+
+
+@pytest.mark.parametrize('switch', ['LEGACY_RPROP_FUSED', 'LEGACY_RPROP_XLA'])
+def test_one_switch_turns_the_fused_update_off_on_every_backend(switch):
+    import json
     code = ('import json, legacy_rprop._backend as b; '
             'print(json.dumps([b.FUSED, b.USE_XLA, b.USE_THEANO_LOOP]))')
 
     def flags(**extra):
-        out = subprocess.check_output([sys.executable, '-c', code], env=dict(env, **extra))
-        return json.loads(out.decode('utf-8').strip().splitlines()[-1])
+        run = run_python(code, **extra)
+        assert run.returncode == 0, run.stderr
+        return json.loads(run.stdout.strip().splitlines()[-1])
 
     assert flags(**{switch: '0'}) == [False, False, False]
     on = flags()
@@ -153,16 +161,6 @@ def test_one_switch_turns_the_fused_update_off_on_every_backend(switch):
     assert on[1:] == [legacy_rprop._backend.USE_XLA, legacy_rprop._backend.USE_THEANO_LOOP]
     if K.backend() == 'theano':
         assert on[2] is True  # the C loop on this CPU
-
-
-def run_python(code, **environment):
-    """Run `code` in a new Python with this test's path and `environment`."""
-    import os
-    import subprocess
-    import sys
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p), **environment)
-    return subprocess.run([sys.executable, '-c', code], env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, universal_newlines=True)
 
 
 def test_the_size_from_which_xla_compiles_is_set_by_the_environment():
