@@ -6,7 +6,8 @@ from keras.legacy import interfaces
 from keras.optimizers import Optimizer
 
 from legacy_rprop._backend import (assign_after_reads, batch_size, concatenated, fused,
-                                   is_finite, ops, pieces, symbolic, updates_of_one_step)
+                                   is_finite, ops, outside_the_fused_update, pieces,
+                                   symbolic, updates_of_one_step)
 from legacy_rprop_core import settings
 from legacy_rprop_core.layout import StateLayout
 from legacy_rprop_core.rules import VARIANTS, Hyper
@@ -55,7 +56,7 @@ class RProp(Optimizer):
     @interfaces.legacy_get_updates_support
     @symbolic
     def get_updates(self, loss, params):
-        with updates_of_one_step():
+        with updates_of_one_step(), outside_the_fused_update():
             return self._updates(loss, params)
 
     @staticmethod
@@ -105,13 +106,16 @@ class RProp(Optimizer):
                 inputs['grad_sum'] = self._state_variable('grad_sum', dtype, members)
                 inputs.update((name, K.cast(value, dtype)) for name, value in step_inputs.items())
             every_inputs.append(inputs)
+        # the new weights come back cut into the group's weight tensors
+        every_shapes = [[self.layout.shapes[i] for i in members] for _, members in groups]
         every_outputs = fused([update.computation(hyper_in_dtype(self.hyper, dtype), inputs)
-                               for (dtype, _), inputs in zip(groups, every_inputs)])
+                               for (dtype, _), inputs in zip(groups, every_inputs)],
+                              every_shapes)
 
-        for (_, members), inputs, values in zip(groups, every_inputs, every_outputs):
+        for (_, members), shapes, inputs, values in zip(groups, every_shapes, every_inputs,
+                                                        every_outputs):
             outputs = dict(zip(update.output_names, values))
-            shapes = [self.layout.shapes[i] for i in members]
-            new_weights = dict(zip(members, pieces(outputs['weight'], shapes)))
+            new_weights = dict(zip(members, outputs['weight']))
             constrained = [i for i in members if getattr(params[i], 'constraint', None)]
             if constrained:
                 step_grads = dict(zip(members, pieces(

@@ -17,8 +17,11 @@ SHAPES = [(6, 4), (3,), ()]
 STEPS = 40
 
 
-def unfused(computations):
-    return [function(*inputs) for function, inputs, _ in computations]
+def unfused(computations, first_output_shapes):
+    """The rule as the plain graph."""
+    outputs = [function(*inputs) for function, inputs, _ in computations]
+    return [[legacy_rprop._backend.pieces(values[0], shapes)] + values[1:]
+            for values, shapes in zip(outputs, first_output_shapes)]
 
 
 def trajectory(variant, nonfinite, steps=STEPS):
@@ -110,6 +113,65 @@ def test_the_update_is_one_loop_that_reuses_the_state_memory(variant, monkeypatc
             assert not compiled
 
 
+def compiled_by_xla(op):
+    """Whether `op` carries XLA's compile mark set to True."""
+    return '_XlaCompile' in op.node_def.attr and op.get_attr('_XlaCompile')
+
+
+def test_only_the_rule_is_fused_and_the_backward_pass_stays_out(monkeypatch):
+    """The fused update is the rule alone.  On TensorFlow XLA's clustering
+    grows a compiled cluster over every neighbouring op it can compile, so
+    every op of the step that is not the rule is marked not to be; on a
+    TensorFlow 1 session the backward pass is seen to run as TensorFlow's
+    own ops (TensorFlow 1.15 once ran it inside the cluster).  On Theano
+    the step has one loop, and the backward pass's products outside it."""
+    from keras.layers import Dense
+    from keras.models import Sequential
+    fuse_from(monkeypatch, 0)
+    model = Sequential([Dense(8, activation='tanh', input_shape=(5,)), Dense(2)])
+    model.compile(optimizer=RProp(variant='iRprop+'), loss='mse')
+    rng = np.random.RandomState(0)
+    x, y = rng.normal(size=(16, 5)).astype('float32'), rng.normal(size=(16, 2)).astype('float32')
+    model.train_on_batch(x, y)
+    function = legacy_rprop._backend.training_model(model).train_function
+    if K.backend() == 'theano':
+        from legacy_rprop._theano_loop import ElementwiseLoop
+        nodes = function.function.maker.fgraph.toposort()
+        assert len([n for n in nodes if isinstance(n.op, ElementwiseLoop)]) == 1
+        # forward and backward: 2 products each layer, but the input's gradient
+        products = [n for n in nodes if 'Dot' in type(n.op).__name__
+                    or 'Gemm' in type(n.op).__name__]
+        assert len(products) >= 5
+        return
+    graph = tensorflow_graph()
+    optimizer_ops = [op for op in graph.get_operations() if '/RProp/' in op.name]
+    # the backward pass's ops that the weights' gradients need
+    backward = [op for op in optimizer_ops if '/gradients/' in op.name and (
+        op.type in ('BiasAddGrad', 'TanhGrad') or op.name.endswith('_grad/MatMul_1'))]
+    assert len(backward) == 5
+    if not legacy_rprop._backend.USE_XLA:
+        assert not any(compiled_by_xla(op) for op in graph.get_operations())
+        return
+    assert {'Sign', 'Minimum', 'Maximum'} <= {op.type for op in optimizer_ops
+                                              if compiled_by_xla(op)}
+    not_compiled = [op for op in optimizer_ops if '_XlaCompile' in op.node_def.attr
+                    and not op.get_attr('_XlaCompile')]
+    assert set(backward) <= set(not_compiled)
+    assert {'ConcatV2', 'AssignVariableOp'} <= {op.type for op in not_compiled}
+    session = getattr(K, 'get_session', None)
+    if session is None or not hasattr(function, 'updates_op'):
+        return  # TensorFlow 2: no session to trace
+    import tensorflow as tf
+    metadata = tf.RunMetadata()
+    feed = dict(zip(function.inputs, [x, y, np.ones(len(x), 'float32')]))
+    session().run(function.outputs + [function.updates_op], feed, run_metadata=metadata,
+                  options=tf.RunOptions(trace_level=tf.RunOptions.FULL_TRACE))
+    ran = {node.node_name.split(':')[0] for device in metadata.step_stats.dev_stats
+           for node in device.node_stats}
+    assert {op.name for op in backward} <= ran, sorted({op.name for op in backward} - ran)
+    assert any('xla_run' in name or 'XlaLaunch' in name for name in ran), sorted(ran)
+
+
 def test_a_gradient_that_is_a_view_is_read_correctly():
     """p * transpose(G): the gradient is a transposed view of G (on Theano
     a strided array that the loop reads through a contiguous copy)."""
@@ -175,8 +237,9 @@ def test_the_size_from_which_xla_compiles_is_set_by_the_environment():
 
 
 def xla_scopes():
+    """The JIT scopes of the graph's ops that XLA is to compile."""
     return {op.get_attr('_XlaScope') for op in tensorflow_graph().get_operations()
-            if '_XlaScope' in op.node_def.attr}
+            if '_XlaScope' in op.node_def.attr and compiled_by_xla(op)}
 
 
 @pytest.mark.parametrize('size', ['small', 'large'])
