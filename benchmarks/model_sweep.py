@@ -6,7 +6,8 @@ encoder on 10, 2-20-20-1 spirals on 194, 30-10-1 breast cancer on 569), an
 MLP 64-256-256-10 on 1000 and 784-512-512-10 on 10,000 random samples.  For
 each model every optimizer's compiled step is timed interleaved, round-robin
 (``--rounds`` rounds of ``--steps`` calls of ``train_on_batch``, median over
-rounds), so the ratios compare like with like on a shared machine.  Prints
+rounds, every round from the same weights), so the ratios compare like
+with like on a shared machine.  Prints
 ms per step and each Rprop variant's step as a multiple of Adam's; with
 ``--json FILE`` also writes the numbers.  ``--flavour tf.keras`` runs the
 same with TensorFlow's own Keras and `legacy_rprop_tfkeras` (against
@@ -19,10 +20,10 @@ import argparse
 import json
 import os
 import sys
+import time
 
 import numpy as np
 
-from step_cost import interleaved
 
 MODELS = {
     '2-4-1': ((2, 4, 1), 4),
@@ -86,17 +87,31 @@ def optimizer_named(name):
 
 def time_steps(models, x, y, rounds, steps):
     """Median ms per ``train_on_batch`` of each of `models` (name -> model)
-    on (x, y), timed interleaved (`step_cost.interleaved`), in rounds of
-    `steps` calls."""
-    def runs(model):
-        def run(_):
+    on (x, y), timed interleaved, round-robin, in rounds of `steps` calls.
+
+    Every round of every model starts from the same weights and from its
+    optimizer's state after the first step, so that each round repeats the
+    same computation and the forward and backward passes compute on the same
+    values whatever the optimizer: their cost can depend on the values (in
+    Theano's C code a tanh of a large argument costs less than of a small
+    one), which is not the optimizer's step.
+    """
+    weights = next(iter(models.values())).get_weights()
+    states = {}
+    for name, model in models.items():
+        model.set_weights(weights)
+        model.train_on_batch(x, y)  # compiles the training step
+        states[name] = model.optimizer.get_weights()
+    samples = {name: [] for name in models}
+    for _ in range(rounds):
+        for name, model in models.items():
+            model.set_weights(weights)
+            model.optimizer.set_weights(states[name])
+            start = time.perf_counter()
             for _ in range(steps):
                 model.train_on_batch(x, y)
-        return run
-    for model in models.values():
-        model.train_on_batch(x, y)  # compiles the training step
-    seconds = interleaved({name: runs(model) for name, model in models.items()}, rounds)
-    return {name: 1e3 * t / steps for name, t in seconds.items()}
+            samples[name].append(time.perf_counter() - start)
+    return {name: 1e3 * float(np.median(s)) / steps for name, s in samples.items()}
 
 
 def time_model(sizes, samples, rounds, steps):

@@ -56,7 +56,7 @@ class RProp(Optimizer):
     @interfaces.legacy_get_updates_support
     @symbolic
     def get_updates(self, loss, params):
-        with updates_of_one_step(), outside_the_fused_update():
+        with updates_of_one_step():
             return self._updates(loss, params)
 
     @staticmethod
@@ -66,7 +66,8 @@ class RProp(Optimizer):
         return loss
 
     def _updates(self, loss, params):
-        grads = self.get_gradients(loss, params)
+        with outside_the_fused_update():
+            grads = self.get_gradients(loss, params)
         loss = self.comparison_loss(loss)
         variant = VARIANTS[self.variant]
         accumulating = self.batches_per_step > 1
@@ -97,8 +98,9 @@ class RProp(Optimizer):
         # one update per group over the concatenated weights of the group
         every_inputs = []
         for k, (dtype, members) in enumerate(groups):
-            inputs = {'weight': concatenated([params[i] for i in members]),
-                      'grad': concatenated([grads[i] for i in members])}
+            with outside_the_fused_update():
+                inputs = {'weight': concatenated([params[i] for i in members]),
+                          'grad': concatenated([grads[i] for i in members])}
             inputs.update((slot, state[slot][k]) for slot in variant.slots)
             if loss_rose is not None:
                 inputs['loss_rose'] = K.cast(loss_rose, dtype)

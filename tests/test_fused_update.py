@@ -121,7 +121,7 @@ def compiled_by_xla(op):
 def test_only_the_rule_is_fused_and_the_backward_pass_stays_out(monkeypatch):
     """The fused update is the rule alone.  On TensorFlow XLA's clustering
     grows a compiled cluster over every neighbouring op it can compile, so
-    every op of the step that is not the rule is marked not to be; on a
+    the gradients and the concatenations are marked not to be; on a
     TensorFlow 1 session the backward pass is seen to run as TensorFlow's
     own ops (TensorFlow 1.15 once ran it inside the cluster).  On Theano
     the step has one loop, and the backward pass's products outside it."""
@@ -157,7 +157,7 @@ def test_only_the_rule_is_fused_and_the_backward_pass_stays_out(monkeypatch):
     not_compiled = [op for op in optimizer_ops if '_XlaCompile' in op.node_def.attr
                     and not op.get_attr('_XlaCompile')]
     assert set(backward) <= set(not_compiled)
-    assert {'ConcatV2', 'AssignVariableOp'} <= {op.type for op in not_compiled}
+    assert 'ConcatV2' in {op.type for op in not_compiled}
     session = getattr(K, 'get_session', None)
     if session is None or not hasattr(function, 'updates_op'):
         return  # TensorFlow 2: no session to trace
