@@ -10,7 +10,8 @@ compilation, hence at import.
 The differences between TensorFlow versions, each detected by looking for
 the feature:
 
-- ``tf.math.is_nan`` (TensorFlow 2 dropped ``tf.is_nan``);
+- ``tf.math.is_nan`` and ``is_finite`` (TensorFlow 2 dropped ``tf.is_nan`` and
+  ``tf.is_finite``);
 - ``tf.xla.experimental.jit_scope`` (TensorFlow 1.14); before it,
   ``tf.contrib``'s jit scope, if a probe finds that XLA there keeps NaN as NaN
   (TensorFlow 1.13 does; 1.12's XLA drops it; 1.4 has no XLA device).
@@ -24,6 +25,7 @@ from legacy_rprop_core.settings import FUSED
 
 
 _is_nan = getattr(getattr(tf, 'math', None), 'is_nan', None) or tf.is_nan
+_is_finite = getattr(getattr(tf, 'math', None), 'is_finite', None) or tf.is_finite
 
 minimum = tf.minimum
 maximum = tf.maximum
@@ -55,8 +57,8 @@ def zeros_like(x):
 
 
 def is_finite(x):
-    """True where x is neither NaN nor +-inf."""
-    return tf.less_equal(tf.abs(x), np.finfo(x.dtype.base_dtype.as_numpy_dtype).max)
+    """True where x is neither NaN nor +-inf (one op)."""
+    return _is_finite(x)
 
 
 def _exact_jit_scope():
