@@ -20,10 +20,10 @@ import argparse
 import json
 import os
 import sys
-import time
 
 import numpy as np
 
+from step_cost import interleaved
 
 MODELS = {
     '2-4-1': ((2, 4, 1), 4),
@@ -87,7 +87,8 @@ def optimizer_named(name):
 
 def time_steps(models, x, y, rounds, steps):
     """Median ms per ``train_on_batch`` of each of `models` (name -> model)
-    on (x, y), timed interleaved, round-robin, in rounds of `steps` calls.
+    on (x, y), timed interleaved (`step_cost.interleaved`), in rounds of
+    `steps` calls.
 
     Every round of every model starts from the same weights and from its
     optimizer's state after the first step, so that each round repeats the
@@ -97,21 +98,27 @@ def time_steps(models, x, y, rounds, steps):
     one), which is not the optimizer's step.
     """
     weights = next(iter(models.values())).get_weights()
-    states = {}
+
+    def runs(model):
+        def run(_):
+            for _ in range(steps):
+                model.train_on_batch(x, y)
+        return run
+
+    def restart(model, state):
+        def reset():
+            model.set_weights(weights)
+            model.optimizer.set_weights(state)
+        return reset
+
+    restarts = {}
     for name, model in models.items():
         model.set_weights(weights)
         model.train_on_batch(x, y)  # compiles the training step
-        states[name] = model.optimizer.get_weights()
-    samples = {name: [] for name in models}
-    for _ in range(rounds):
-        for name, model in models.items():
-            model.set_weights(weights)
-            model.optimizer.set_weights(states[name])
-            start = time.perf_counter()
-            for _ in range(steps):
-                model.train_on_batch(x, y)
-            samples[name].append(time.perf_counter() - start)
-    return {name: 1e3 * float(np.median(s)) / steps for name, s in samples.items()}
+        restarts[name] = restart(model, model.optimizer.get_weights())
+    seconds = interleaved({name: runs(model) for name, model in models.items()}, rounds,
+                          before=restarts)
+    return {name: 1e3 * t / steps for name, t in seconds.items()}
 
 
 def time_model(sizes, samples, rounds, steps):

@@ -120,10 +120,15 @@ def elementwise_loops(K, step):
                    and node.outputs[0].ndim > 0))
 
 
-def interleaved(steps, rounds):
+def interleaved(steps, rounds, before=None):
+    """Median seconds of each of `steps` (name -> function of one unused
+    argument), called round-robin `rounds` times; ``before[name]()``, where
+    given, runs untimed before each call."""
     samples = {name: [] for name in steps}
     for _ in range(rounds):
         for name, step in steps.items():
+            if before:
+                before[name]()
             start = time.perf_counter()
             step([])
             samples[name].append(time.perf_counter() - start)

@@ -236,25 +236,27 @@ def fused(computations, first_output_shapes):
     (`legacy_rprop._theano_loop`), in which output k may reuse the memory of
     input ``overwrite[k]`` (the variable it will be assigned to).
     """
-    def cut(values, shapes):
-        return [pieces(values[0], shapes)] + list(values[1:])
+    def cut(values, k):
+        return [pieces(values[0], first_output_shapes[k])] + list(values[1:])
 
     if USE_THEANO_LOOP:
-        return [cut(_theano_loop.elementwise(function, inputs, overwrite), shapes)
-                for (function, inputs, overwrite), shapes
-                in zip(computations, first_output_shapes)]
+        return [cut(_theano_loop.elementwise(function, inputs, overwrite), k)
+                for k, (function, inputs, overwrite) in enumerate(computations)]
     if IS_TENSORFLOW:  # each variable read once, however often the rule uses it
         computations = [(function, [tf.convert_to_tensor(x) for x in inputs], overwrite)
                         for function, inputs, overwrite in computations]
+
+    def outputs_of(k):
+        function, inputs, _ = computations[k]
+        return cut(function(*inputs), k)
+
     large = [USE_XLA and _elements(inputs[0]) >= XLA_FROM_ELEMENTS
              for _, inputs, _ in computations]
     outputs = {}
     if any(large):
         with ops.jit_scope():
-            outputs.update((k, cut(function(*inputs), first_output_shapes[k]))
-                           for k, (function, inputs, _) in enumerate(computations) if large[k])
-    outputs.update((k, cut(function(*inputs), first_output_shapes[k]))
-                   for k, (function, inputs, _) in enumerate(computations) if not large[k])
+            outputs.update((k, outputs_of(k)) for k in range(len(computations)) if large[k])
+    outputs.update((k, outputs_of(k)) for k in range(len(computations)) if not large[k])
     return [outputs[k] for k in range(len(computations))]
 
 
