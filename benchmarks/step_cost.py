@@ -4,15 +4,16 @@ One parameter tensor of N float32 elements, loss = sum(p * c) with c a
 second (non-trainable) variable, so the gradient is c and the backend cannot
 fold it into a constant; one full training step per call of a Keras
 function.  All optimizers of one N are timed interleaved in the same run
-(round-robin, median over rounds), so their ratios compare like with like on
-a shared, noisy machine.  Each line also gives the step's effective memory
+(round-robin, ``--steps`` steps back to back per round as in training,
+median over rounds), so their ratios compare like with like on a shared,
+noisy machine.  Each line also gives the step's effective memory
 traffic (the bytes the update must at least read and write) against the
 copy bandwidth of ``numpy.copyto`` measured in the same run, and on Theano
 the number of element-wise loops over N elements that the compiled step runs
 (legacy_rprop runs each Rprop update as one loop, see
 legacy_rprop/_theano_loop.py; Keras' SGD and Adam run as Theano fuses them).
 
-    python benchmarks/step_cost.py [--backend theano|tensorflow] [--sizes ...]
+    python benchmarks/step_cost.py [--backend theano|tensorflow] [--sizes ...] [--steps 20]
 """
 import argparse
 import os
@@ -37,6 +38,8 @@ def parse():
     p.add_argument('--backend', choices=('theano', 'tensorflow'))
     p.add_argument('--sizes', type=int, nargs='+', default=list(SIZES))
     p.add_argument('--rounds', type=int, default=25, help='timed rounds (default 25)')
+    p.add_argument('--steps', type=int, default=20,
+                   help='steps back to back per round (default 20)')
     return p.parse_args()
 
 
@@ -49,13 +52,14 @@ def main():
     from keras.optimizers import SGD, Adam
     from legacy_rprop import VARIANTS, RProp
 
-    print('backend %s, %d rounds, median seconds per step' % (K.backend(), args.rounds))
+    print('backend %s, %d rounds of %d steps, median seconds per step'
+          % (K.backend(), args.rounds, args.steps))
     for n in args.sizes:
         makers = [('SGD', SGD), ('Adam', Adam)] + [
             (v, lambda v=v: RProp(variant=v)) for v in VARIANTS]
         steps = {name: training_step(K, make(), n) for name, make in makers}
         copy_seconds = time_copy(n, args.rounds)
-        times = interleaved(steps, args.rounds)
+        times = seconds_per_step(steps, args.rounds, args.steps)
         worst = print_table(n, times, copy_seconds,
                             {name: elementwise_loops(K, step) for name, step in steps.items()})
     print_targets(worst, args.sizes[-1])
@@ -118,6 +122,19 @@ def elementwise_loops(K, step):
     nodes = step.function.maker.fgraph.toposort()
     return str(sum(1 for node in nodes if isinstance(node.op, (Elemwise, ElementwiseLoop))
                    and node.outputs[0].ndim > 0))
+
+
+def seconds_per_step(steps, rounds, count):
+    """Median seconds of one step of each of `steps` (name -> function of
+    one unused argument), timed `interleaved`, `count` steps in a row per
+    round (a step's cost in training, where steps follow each other)."""
+    def in_a_row(step):
+        def run(_):
+            for _ in range(count):
+                step([])
+        return run
+    seconds = interleaved({name: in_a_row(step) for name, step in steps.items()}, rounds)
+    return {name: t / count for name, t in seconds.items()}
 
 
 def interleaved(steps, rounds, before=None):

@@ -5,26 +5,29 @@ own SGD and Adam, on the TensorFlow this runs on (1.15 graph mode, or 2.x in a
 The setup of benchmarks/step_cost.py: one parameter tensor of N float32
 elements, loss = sum(p * c) with c a second (non-trainable) variable, one
 full training step per call; all optimizers of one N timed interleaved in
-the same run (round-robin, median over rounds).  On TensorFlow 2 the
+the same run (round-robin, ``--steps`` steps back to back per round, median
+over rounds).  On TensorFlow 2 the
 `loops` column gives, for each Rprop variant, the element-wise loops of
 its compiled update (XLA's optimized HLO) and in brackets the arrays of N
 elements they read and write together; tf.keras' Adam is one kernel that
 reads 4 and writes 3.
 
-    python benchmarks/step_cost_tfkeras.py [--sizes ...] [--rounds 25]
+    python benchmarks/step_cost_tfkeras.py [--sizes ...] [--rounds 25] [--steps 20]
 """
 import argparse
 
 import numpy as np
 import tensorflow as tf
 
-from step_cost import SIZES, interleaved, print_table, print_targets, time_copy
+from step_cost import SIZES, print_table, print_targets, seconds_per_step, time_copy
 
 
 def parse():
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     p.add_argument('--sizes', type=int, nargs='+', default=list(SIZES))
     p.add_argument('--rounds', type=int, default=25, help='timed rounds (default 25)')
+    p.add_argument('--steps', type=int, default=20,
+                   help='steps back to back per round (default 20)')
     return p.parse_args()
 
 
@@ -35,15 +38,17 @@ def main():
     # TF 2.11+: the new optimizers are another class; compare with the
     # OptimizerV2 ones that RProp is one of, where both exist
     legacy = getattr(optimizers, 'legacy', optimizers)
-    print('TensorFlow %s (%s), %d rounds, median seconds per step' % (
-        tf.__version__, 'tf.function' if tf.executing_eagerly() else 'graph', args.rounds))
+    print('TensorFlow %s (%s), %d rounds of %d steps, median seconds per step' % (
+        tf.__version__, 'tf.function' if tf.executing_eagerly() else 'graph', args.rounds,
+        args.steps))
     for n in args.sizes:
         makers = [('SGD', lambda: legacy.SGD(0.01)), ('Adam', legacy.Adam)] + [
             (v, lambda v=v: RProp(variant=v)) for v in VARIANTS]
         steps = {name: training_step(make(), n) for name, make in makers}
         copy_seconds = time_copy(n, args.rounds)
         loops = {v: compiled_loops(VARIANTS[v], n) for v in VARIANTS}
-        worst = print_table(n, interleaved(steps, args.rounds), copy_seconds, loops)
+        worst = print_table(n, seconds_per_step(steps, args.rounds, args.steps), copy_seconds,
+                            loops)
     print_targets(worst, args.sizes[-1])
 
 

@@ -58,6 +58,7 @@ elif K.backend() == 'theano':
         sign_of_finite=K.sign,
         # a 0-d zero, which Theano broadcasts: no tensor of zeros is written
         zeros_like=lambda x: np.zeros((), dtype=K.dtype(x)),
+        negative=lambda x: -x,
         is_finite=lambda x: K.less_equal(K.abs(x), np.finfo(K.dtype(x)).max),
     )
 

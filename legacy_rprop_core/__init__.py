@@ -13,4 +13,4 @@ and TensorFlow's element-wise operations for the rules (`tensorflow_ops`,
 imported only by the adapters that run on TensorFlow).
 """
 
-__version__ = '0.5.1'
+__version__ = '0.5.2'

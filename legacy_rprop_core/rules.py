@@ -10,7 +10,8 @@ the product of this and the previous gradient, s = g_prev * g:
     s = 0:  D unchanged
 
 Every rule takes the element-wise operations of a backend (`ops`: where,
-sign, minimum, maximum, zeros_like; see `legacy_rprop_core.tensorflow_ops`),
+sign, minimum, maximum, zeros_like, negative; see
+`legacy_rprop_core.tensorflow_ops`),
 the current weight, its gradient, its state (a dict of the variant's slots)
 and the hyper-parameters, and returns ``(new_weight, new_state)``.
 ``new_weight`` is before any Keras constraint; the optimizer applies
@@ -32,10 +33,12 @@ import collections
 Hyper = collections.namedtuple('Hyper', 'init_alpha scale_up scale_down min_alpha max_alpha')
 Hyper.__doc__ = """The hyper-parameters: D_0, eta+, eta-, D_min, D_max."""
 
-Variant = collections.namedtuple('Variant', 'rule slots uses_loss')
+Variant = collections.namedtuple('Variant', 'rule slots uses_loss zero_grad_keeps')
 Variant.__doc__ = """A variant: its `rule`, the per-weight state `slots` it
-keeps (in the order of the optimizer's weights) and whether it `uses_loss`
-(compares this step's loss with the previous one's)."""
+keeps (in the order of the optimizer's weights), whether it `uses_loss`
+(compares this step's loss with the previous one's) and the slots a zero
+gradient leaves as they are (`zero_grad_keeps`; the weight stays in every
+variant, as sign(0) = 0 and no move is undone without a sign flip)."""
 
 
 def adapt_step_size(ops, step_size, same_sign, flipped, hyper):
@@ -113,9 +116,11 @@ def _backtracking(ops, w, g, state, hyper, undo):
     """`undo` is None (always undo) or 1.0 / 0.0 per step (undo or not)."""
     same_sign, flipped = _signs_compared(g, state['prev_grad'])
     step_size = adapt_step_size(ops, state['step_size'], same_sign, flipped, hyper)
-    undone = state['prev_move'] if undo is None else state['prev_move'] * undo
-    # -where(c, a, b) is where(c, -a, -b) exactly: one negation, not two
-    move = -ops.where(flipped, undone, ops.sign(g) * step_size)
+    # ops.negative, not unary minus: a zero keeps its sign flipped on every backend
+    backtrack = ops.negative(state['prev_move'])
+    if undo is not None:
+        backtrack = ops.where(undo > 0, backtrack, ops.zeros_like(backtrack))
+    move = ops.where(flipped, backtrack, ops.negative(ops.sign(g) * step_size))
     prev_grad = ops.where(flipped, ops.zeros_like(g), g)
     return w + move, {'step_size': step_size, 'prev_grad': prev_grad, 'prev_move': move}
 
@@ -123,9 +128,15 @@ def _backtracking(ops, w, g, state, hyper, undo):
 DEFAULT_VARIANT = 'keras-answer'
 
 VARIANTS = {
-    'keras-answer': Variant(keras_answer, ('step_size', 'prev_grad'), uses_loss=False),
-    'Rprop-': Variant(rprop_minus, ('step_size', 'prev_grad'), uses_loss=False),
-    'iRprop-': Variant(irprop_minus, ('step_size', 'prev_grad'), uses_loss=False),
-    'Rprop+': Variant(rprop_plus, ('step_size', 'prev_grad', 'prev_move'), uses_loss=False),
-    'iRprop+': Variant(irprop_plus, ('step_size', 'prev_grad', 'prev_move'), uses_loss=True),
+    # the answer's step size shrinks where s == 0, the others' stays
+    'keras-answer': Variant(keras_answer, ('step_size', 'prev_grad'), uses_loss=False,
+                            zero_grad_keeps=()),
+    'Rprop-': Variant(rprop_minus, ('step_size', 'prev_grad'), uses_loss=False,
+                      zero_grad_keeps=('step_size',)),
+    'iRprop-': Variant(irprop_minus, ('step_size', 'prev_grad'), uses_loss=False,
+                       zero_grad_keeps=('step_size',)),
+    'Rprop+': Variant(rprop_plus, ('step_size', 'prev_grad', 'prev_move'), uses_loss=False,
+                      zero_grad_keeps=('step_size',)),
+    'iRprop+': Variant(irprop_plus, ('step_size', 'prev_grad', 'prev_move'), uses_loss=True,
+                       zero_grad_keeps=('step_size',)),
 }

@@ -56,6 +56,15 @@ def zeros_like(x):
     return tf.zeros_like(x)
 
 
+def negative(x):
+    """-x, with the sign of a zero flipped too.
+
+    (TensorFlow's Neg on CPU computes a vector of floats as 0 - x, which
+    gives +0.0 for +0.0; a product with -1 is the IEEE negation.)
+    """
+    return x * -1.
+
+
 def is_finite(x):
     """True where x is neither NaN nor +-inf (one op)."""
     return _is_finite(x)

@@ -1,6 +1,7 @@
 """One element's update, as every flavour computes it: the variant's rule
 with the non-finite policy, written against a backend's element-wise `ops`
-(where, sign, sign_of_finite, minimum, maximum, zeros_like, is_finite)."""
+(where, sign, sign_of_finite, minimum, maximum, zeros_like, negative,
+is_finite)."""
 import types
 
 import numpy as np
@@ -33,14 +34,18 @@ class ElementUpdate(_Computation):
     out (`output_names`), with the non-finite policy.
 
     `skip` is the policy 'skip': an element whose gradient is not finite
-    keeps its weight and every slot for that step.
+    keeps its weight and every slot for that step.  The rule then runs on a
+    zero in place of that gradient, which leaves the weight and the
+    variant's `zero_grad_keeps` slots as they are, so only the other slots
+    need a select (one element-wise op fewer per step for every variant but
+    the answer's, whose step size shrinks at a zero gradient).
     """
 
     def __init__(self, ops, variant, skip):
         self.ops, self.variant, self.skip = ops, variant, skip
-        # With 'skip' every result of a non-finite gradient is discarded, so
-        # the rule can take the backend's plain sign: on TensorFlow two ops
-        # fewer per tensor (the NaN-keeping sign is a select on is_nan).
+        # With 'skip' the rule sees finite gradients only, so it can take
+        # the backend's plain sign: on TensorFlow two ops fewer per tensor
+        # (the NaN-keeping sign is a select on is_nan).
         self.rule_ops = _with_sign(ops, ops.sign_of_finite) if skip else ops
         # what each output is written to: its own input's variable
         self.output_names = ('weight',) + variant.slots
@@ -49,15 +54,18 @@ class ElementUpdate(_Computation):
         """The new values ``{name: tensor}`` from `inputs` ``{name: tensor}``
         (weight, grad, the slots and, for a rule that uses the loss,
         loss_rose)."""
-        ops = self.ops
+        ops, grad = self.ops, inputs['grad']
+        if self.skip:
+            finite = ops.is_finite(grad)
+            grad = ops.where(finite, grad, ops.zeros_like(grad))
         state = {slot: inputs[slot] for slot in self.variant.slots}
         new_weight, new_state = self.variant.rule(
-            self.rule_ops, inputs['weight'], inputs['grad'], state, hyper,
-            inputs.get('loss_rose'))
+            self.rule_ops, inputs['weight'], grad, state, hyper, inputs.get('loss_rose'))
         new = dict(new_state, weight=new_weight)
         if self.skip:
-            finite = ops.is_finite(inputs['grad'])
-            new = {name: ops.where(finite, new[name], inputs[name]) for name in new}
+            kept = ('weight',) + self.variant.zero_grad_keeps
+            new = {name: value if name in kept else ops.where(finite, value, inputs[name])
+                   for name, value in new.items()}
         return new
 
 
@@ -96,7 +104,7 @@ class AccumulatingUpdate(_Computation):
 
 def _with_sign(ops, sign):
     """`ops` with another `sign`."""
-    names = ('where', 'minimum', 'maximum', 'zeros_like', 'is_finite')
+    names = ('where', 'minimum', 'maximum', 'zeros_like', 'negative', 'is_finite')
     return types.SimpleNamespace(sign=sign, **{name: getattr(ops, name) for name in names})
 
 

@@ -88,3 +88,16 @@ class Reference(object):
         if self.variant in ('Rprop+', 'iRprop+'):
             state['prev_move'] = self.dw_prev
         return state
+
+
+def assert_bits_equal(got, want, err_msg=''):
+    """`got` and `want` are the same numbers: equal values (NaN where NaN),
+    and also the same sign of every zero and the same dtype, which
+    ``assert_array_equal`` does not check.  (The sign bit of a NaN means
+    nothing in IEEE arithmetic and is not compared.)"""
+    got, want = np.asarray(got), np.asarray(want)
+    np.testing.assert_array_equal(got, want, err_msg=err_msg)
+    assert got.dtype == want.dtype, err_msg
+    differ = (got == 0) & (np.signbit(got) != np.signbit(want))
+    assert not differ.any(), '%s: zeros of another sign at %s' % (
+        err_msg, np.argwhere(differ)[:5].tolist())

@@ -6,7 +6,7 @@ from keras.constraints import NonNeg
 from harness import GradientFeeder
 from streams import HYPER_SETS, SHAPES, STEPS, gradient_stream, initial_weights, loss_stream
 from legacy_rprop import VARIANTS, RProp, Rprop
-from reference import Reference
+from reference import Reference, assert_bits_equal
 
 def run_against_reference(optimizer, variant, hyper, constraints=None,
                           reference_constraints=None):
@@ -27,15 +27,13 @@ def run_against_reference(optimizer, variant, hyper, constraints=None,
             if reference_constraints and reference_constraints[k]:
                 ref.w = reference_constraints[k](ref.w)
         for k, (got, ref) in enumerate(zip(feeder.weights(), references)):
-            np.testing.assert_array_equal(
-                got, ref.w,
-                err_msg='%s: parameter %d after step %d' % (variant, k, t + 1))
+            assert_bits_equal(got, ref.w,
+                              err_msg='%s: parameter %d after step %d' % (variant, k, t + 1))
         state = optimizer.get_weights_per_tensor()
         expected = [ref.state()[slot] for slot in slots for ref in references]
         for k, (got, want) in enumerate(zip(state, expected)):
-            np.testing.assert_array_equal(
-                got, want,
-                err_msg='%s: state %d after step %d' % (variant, k, t + 1))
+            assert_bits_equal(got, want,
+                              err_msg='%s: state %d after step %d' % (variant, k, t + 1))
     # the stream really exercised the interesting cases
     assert flips > 200 and zeros > 200
 

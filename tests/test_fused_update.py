@@ -10,7 +10,7 @@ import legacy_rprop._backend
 import legacy_rprop.optimizers
 from harness import GradientFeeder, in_keras_graph, tensorflow_graph
 from legacy_rprop import VARIANTS, RProp
-from reference import Reference
+from reference import Reference, assert_bits_equal
 from streams import gradient_stream, loss_stream
 
 SHAPES = [(6, 4), (3,), ()]
@@ -57,8 +57,7 @@ def test_fused_update_equals_the_plain_graph_bit_for_bit(variant, nonfinite, pat
     plain = trajectory(variant, nonfinite)
     for t, (got, want) in enumerate(zip(fused, plain)):
         for k, (a, b) in enumerate(zip(got, want)):
-            np.testing.assert_array_equal(
-                a, b, err_msg='%s: array %d after step %d' % (variant, k, t + 1))
+            assert_bits_equal(a, b, err_msg='%s: array %d after step %d' % (variant, k, t + 1))
     if nonfinite == 'propagate':
         assert np.isnan(fused[-1][0]).any()  # the NaN really went through
 
@@ -97,9 +96,9 @@ def test_the_update_is_one_loop_that_reuses_the_state_memory(variant, monkeypatc
         for _ in range(5):
             step([])
             py_step()
-        np.testing.assert_array_equal(K.get_value(q), K.get_value(p))
+        assert_bits_equal(K.get_value(q), K.get_value(p))
         for a, b in zip(py_optimizer.get_weights(), optimizer.get_weights()):
-            np.testing.assert_array_equal(a, b)
+            assert_bits_equal(a, b)
     else:
         graph = tensorflow_graph()
         compiled = {op.type for op in graph.get_operations()
@@ -194,7 +193,7 @@ def test_a_gradient_that_is_a_view_is_read_correctly():
     for grads in gradient_stream([(6, 4)], 30, seed=6):
         step([grads[0]])
         reference.update(grads[0].T, 0.)
-        np.testing.assert_array_equal(K.get_value(p), reference.w)
+        assert_bits_equal(K.get_value(p), reference.w)
 
 
 def run_python(code, **environment):

@@ -6,6 +6,7 @@ from keras.constraints import MaxNorm
 
 from legacy_rprop import VARIANTS, RProp, Rprop
 from models import classifier, fit_full_batch
+from reference import assert_bits_equal
 
 # every variant must bring the loss below initial / LOSS_FACTOR in EPOCHS epochs
 EPOCHS = 100
@@ -51,14 +52,14 @@ def test_save_load_resume_is_bit_exact(variant, tmp_path):
     assert resumed.optimizer.get_config() == first.optimizer.get_config()
     for saved, loaded in zip(first.optimizer.get_weights(),
                              resumed.optimizer.get_weights()):
-        np.testing.assert_array_equal(saved, loaded)
+        assert_bits_equal(saved, loaded)
     fit_full_batch(resumed, 10)
 
     for a, b in zip(straight.get_weights(), resumed.get_weights()):
-        np.testing.assert_array_equal(a, b)
+        assert_bits_equal(a, b)
     for a, b in zip(straight.optimizer.get_weights(),
                     resumed.optimizer.get_weights()):
-        np.testing.assert_array_equal(a, b)
+        assert_bits_equal(a, b)
 
 
 def test_optimizer_weights_have_the_documented_order():
@@ -77,7 +78,7 @@ def test_optimizer_weights_have_the_documented_order():
         tuple(keras.backend.int_shape(p)) for p in params] * 3 + [()]
     state = model.optimizer.get_weights()
     for slot in range(3):
-        np.testing.assert_array_equal(
+        assert_bits_equal(
             np.concatenate([w.ravel() for w in per_tensor[slot * len(params):
                                                           (slot + 1) * len(params)]]),
             state[slot])
@@ -97,8 +98,8 @@ def test_state_in_the_per_tensor_layout_loads_and_trains_on_exactly(variant):
     resumed.set_weights(weights)
     resumed.optimizer.set_weights(per_tensor)
     for got, want in zip(resumed.optimizer.get_weights(), straight.optimizer.get_weights()):
-        np.testing.assert_array_equal(got, want)
+        assert_bits_equal(got, want)
     fit_full_batch(straight, 5)
     fit_full_batch(resumed, 5)
     for got, want in zip(resumed.get_weights(), straight.get_weights()):
-        np.testing.assert_array_equal(got, want)
+        assert_bits_equal(got, want)

@@ -3,7 +3,6 @@ time, in each way TensorFlow can run it: a TensorFlow 1 graph (through
 ``get_updates``, as TF 1's Keras trains), or eagerly, in a ``tf.function``
 and in an XLA-compiled ``tf.function`` (through ``minimize``, as TF 2's
 Keras trains)."""
-import numpy as np
 import tensorflow as tf
 
 from legacy_rprop_tfkeras._tf import jit_compile_keyword
@@ -85,7 +84,3 @@ class GradientFeeder(Feeder):
     def step(self, grads, loss=0.):
         return super(GradientFeeder, self).step(*(list(grads) + [self.params[0].dtype
                                                                  .as_numpy_dtype(loss)]))
-
-
-def assert_same(got, want, message):
-    np.testing.assert_array_equal(got, want, err_msg=message)

@@ -14,7 +14,7 @@ from error_cases import BAD_ARGUMENTS, QUESTION_BAD_ARGUMENTS
 from harness import MODES, Feeder
 from legacy_rprop_tfkeras import VARIANTS, OptimizerStateError, RProp, Rprop
 from models import classifier, fit_full_batch
-from reference import Reference
+from reference import Reference, assert_bits_equal
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -133,9 +133,9 @@ def test_saved_model_loads_without_custom_objects_and_resumes_bit_for_bit(varian
     assert resumed.optimizer.get_config() == first.optimizer.get_config()
     fit_full_batch(resumed, 15)
     for got, want in zip(resumed.get_weights(), expected_weights):
-        np.testing.assert_array_equal(got, want)
+        assert_bits_equal(got, want)
     for got, want in zip(state_of(resumed), expected_state):
-        np.testing.assert_array_equal(got, want)
+        assert_bits_equal(got, want)
 
 
 def test_state_of_another_variant_is_refused_and_nothing_is_loaded():
@@ -187,7 +187,7 @@ def test_sparse_gradient_is_the_dense_gradient_it_stands_for(variant, mode):
         dense = np.zeros_like(table)
         np.add.at(dense, indices, values)
         reference.update(dense, loss)
-        np.testing.assert_array_equal(feeder.weights()[0], reference.w, err_msg='step %d' % t)
+        assert_bits_equal(feeder.weights()[0], reference.w, err_msg='step %d' % t)
     assert optimizer.sparse_updates >= 1
 
 
