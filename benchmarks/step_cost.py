@@ -16,6 +16,7 @@ legacy_rprop/_theano_loop.py; Keras' SGD and Adam run as Theano fuses them).
     python benchmarks/step_cost.py [--backend theano|tensorflow] [--sizes ...] [--steps 20]
 """
 import argparse
+import gc
 import os
 import sys
 import time
@@ -63,8 +64,13 @@ def main():
         worst = print_table(n, times, copy_seconds,
                             {name: elementwise_loops(K, step) for name, step in steps.items()})
     print_targets(worst, args.sizes[-1])
+    # TF: free the steps' callables and close the session before the
+    # interpreter tears down TensorFlow's modules (else each callable
+    # complains that the module it releases itself with is gone)
+    del steps
+    gc.collect()
     if hasattr(K, 'clear_session'):
-        K.clear_session()  # TF: close the session before the interpreter tears down
+        K.clear_session()
 
 
 def print_table(n, times, copy_seconds, loops=None):

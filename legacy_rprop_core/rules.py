@@ -116,11 +116,12 @@ def _backtracking(ops, w, g, state, hyper, undo):
     """`undo` is None (always undo) or 1.0 / 0.0 per step (undo or not)."""
     same_sign, flipped = _signs_compared(g, state['prev_grad'])
     step_size = adapt_step_size(ops, state['step_size'], same_sign, flipped, hyper)
-    # ops.negative, not unary minus: a zero keeps its sign flipped on every backend
-    backtrack = ops.negative(state['prev_move'])
-    if undo is not None:
-        backtrack = ops.where(undo > 0, backtrack, ops.zeros_like(backtrack))
-    move = ops.where(flipped, backtrack, ops.negative(ops.sign(g) * step_size))
+    # ops.negative, not unary minus: it flips the sign of a zero on every backend
+    if undo is None:  # -where(c, a, b) is where(c, -a, -b) exactly: one negation
+        move = ops.negative(ops.where(flipped, state['prev_move'], ops.sign(g) * step_size))
+    else:  # the move after a flip without a rise of the loss is 0 (+0.0)
+        backtrack = ops.where(undo > 0, ops.negative(state['prev_move']), ops.zeros_like(g))
+        move = ops.where(flipped, backtrack, ops.negative(ops.sign(g) * step_size))
     prev_grad = ops.where(flipped, ops.zeros_like(g), g)
     return w + move, {'step_size': step_size, 'prev_grad': prev_grad, 'prev_move': move}
 

@@ -52,7 +52,10 @@ def sign_of_finite(x):
 
 def zeros_like(x):
     """Zeros to select from with `where` (TensorFlow 1's select needs a full
-    tensor; XLA fuses it away)."""
+    tensor; XLA fuses it away): a constant where the shape is known, which
+    the graph does not compute again at every step."""
+    if x.shape.is_fully_defined():
+        return tf.zeros(x.shape.as_list(), dtype=x.dtype.base_dtype)
     return tf.zeros_like(x)
 
 
