@@ -103,7 +103,7 @@ class RProp(Optimizer):
                           'grad': concatenated([grads[i] for i in members])}
             inputs.update((slot, state[slot][k]) for slot in variant.slots)
             if loss_rose is not None:
-                inputs['loss_rose'] = K.cast(loss_rose, dtype)
+                inputs['loss_rose'] = loss_rose
             if accumulating:
                 inputs['grad_sum'] = self._state_variable('grad_sum', dtype, members)
                 inputs.update((name, K.cast(value, dtype)) for name, value in step_inputs.items())

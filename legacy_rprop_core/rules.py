@@ -107,20 +107,20 @@ def irprop_plus(ops, w, g, state, hyper, loss_rose=None):
     """iRprop+ : as Rprop+, but undo the last move only if the loss rose.
 
         s < 0:  dw = -dw_prev if E_t > E_(t-1) else 0;  g_prev = 0
-    ``loss_rose`` is 1.0 where E_t > E_(t-1) and 0.0 otherwise.
+    ``loss_rose`` is a boolean (0-d): E_t > E_(t-1).
     """
     return _backtracking(ops, w, g, state, hyper, undo=loss_rose)
 
 
 def _backtracking(ops, w, g, state, hyper, undo):
-    """`undo` is None (always undo) or 1.0 / 0.0 per step (undo or not)."""
+    """`undo` is None (always undo) or a boolean per step (undo or not)."""
     same_sign, flipped = _signs_compared(g, state['prev_grad'])
     step_size = adapt_step_size(ops, state['step_size'], same_sign, flipped, hyper)
     # ops.negative, not unary minus: it flips the sign of a zero on every backend
     if undo is None:  # -where(c, a, b) is where(c, -a, -b) exactly: one negation
         move = ops.negative(ops.where(flipped, state['prev_move'], ops.sign(g) * step_size))
     else:  # the move after a flip without a rise of the loss is 0 (+0.0)
-        backtrack = ops.where(undo > 0, ops.negative(state['prev_move']), ops.zeros_like(g))
+        backtrack = ops.where(undo, ops.negative(state['prev_move']), ops.zeros_like(g))
         move = ops.where(flipped, backtrack, ops.negative(ops.sign(g) * step_size))
     prev_grad = ops.where(flipped, ops.zeros_like(g), g)
     return w + move, {'step_size': step_size, 'prev_grad': prev_grad, 'prev_move': move}

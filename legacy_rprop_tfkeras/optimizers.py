@@ -154,9 +154,8 @@ class RProp(_tf.OptimizerBase):
         inputs.update((slot, tf.convert_to_tensor(self.get_slot(var, slot)))
                       for slot in self._rule.slots)
         if self._rule.uses_loss:
-            loss_rose = tf.greater(tf.cast(self._step_loss, self._prev_loss.dtype),
-                                   self._prev_loss)
-            inputs['loss_rose'] = tf.cast(loss_rose, dtype)
+            inputs['loss_rose'] = tf.greater(tf.cast(self._step_loss, self._prev_loss.dtype),
+                                             self._prev_loss)
         function, values, _ = self._update.computation(
             hyper_in_dtype(self.hyper, dtype.name), inputs)
         # one compiled function per dtype: the inputs always come in this order
