@@ -23,7 +23,7 @@ import sys
 
 import numpy as np
 
-from step_cost import interleaved
+from step_cost import seconds_per_step
 
 MODELS = {
     '2-4-1': ((2, 4, 1), 4),
@@ -87,8 +87,8 @@ def optimizer_named(name):
 
 def time_steps(models, x, y, rounds, steps):
     """Median ms per ``train_on_batch`` of each of `models` (name -> model)
-    on (x, y), timed interleaved (`step_cost.interleaved`), in rounds of
-    `steps` calls.
+    on (x, y), timed interleaved in rounds of `steps` calls
+    (`step_cost.seconds_per_step`).
 
     Every round of every model starts from the same weights and from its
     optimizer's state after the first step, so that each round repeats the
@@ -99,11 +99,8 @@ def time_steps(models, x, y, rounds, steps):
     """
     weights = next(iter(models.values())).get_weights()
 
-    def runs(model):
-        def run(_):
-            for _ in range(steps):
-                model.train_on_batch(x, y)
-        return run
+    def step(model):
+        return lambda _: model.train_on_batch(x, y)
 
     def restart(model, state):
         def reset():
@@ -116,9 +113,9 @@ def time_steps(models, x, y, rounds, steps):
         model.set_weights(weights)
         model.train_on_batch(x, y)  # compiles the training step
         restarts[name] = restart(model, model.optimizer.get_weights())
-    seconds = interleaved({name: runs(model) for name, model in models.items()}, rounds,
-                          before=restarts)
-    return {name: 1e3 * t / steps for name, t in seconds.items()}
+    seconds = seconds_per_step({name: step(model) for name, model in models.items()}, rounds,
+                               steps, before=restarts)
+    return {name: 1e3 * t for name, t in seconds.items()}
 
 
 def time_model(sizes, samples, rounds, steps):

@@ -130,16 +130,18 @@ def elementwise_loops(K, step):
                    and node.outputs[0].ndim > 0))
 
 
-def seconds_per_step(steps, rounds, count):
+def seconds_per_step(steps, rounds, count, before=None):
     """Median seconds of one step of each of `steps` (name -> function of
     one unused argument), timed `interleaved`, `count` steps in a row per
-    round (a step's cost in training, where steps follow each other)."""
+    round (a step's cost in training, where steps follow each other);
+    ``before[name]()``, where given, runs untimed before each round."""
     def in_a_row(step):
         def run(_):
             for _ in range(count):
                 step([])
         return run
-    seconds = interleaved({name: in_a_row(step) for name, step in steps.items()}, rounds)
+    seconds = interleaved({name: in_a_row(step) for name, step in steps.items()}, rounds,
+                          before)
     return {name: t / count for name, t in seconds.items()}
 
 

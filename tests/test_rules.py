@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from legacy_rprop_core.rules import VARIANTS, Hyper
+from reference import assert_bits_equal
 
 NUMPY_OPS = types.SimpleNamespace(where=np.where, sign=np.sign, minimum=np.minimum,
                                   maximum=np.maximum, zeros_like=np.zeros_like,
@@ -27,17 +28,17 @@ def random_state(slots, size=600):
     return values(), state
 
 
-@pytest.mark.parametrize('loss_rose', [0., 1.])
+@pytest.mark.parametrize('loss_rose', [False, True])
 @pytest.mark.parametrize('variant', sorted(VARIANTS))
 def test_a_zero_gradient_leaves_the_weight_and_the_kept_slots_bit_for_bit(variant, loss_rose):
     rule, slots = VARIANTS[variant].rule, VARIANTS[variant].slots
     weight, state = random_state(slots)
     zero = np.zeros_like(weight)
     new_weight, new_state = rule(NUMPY_OPS, weight, zero, dict(state), HYPER,
-                                 np.float32(loss_rose))
-    assert new_weight.tobytes() == weight.tobytes()
+                                 np.bool_(loss_rose))
+    assert_bits_equal(new_weight, weight, err_msg='weight')
     for slot in VARIANTS[variant].zero_grad_keeps:
-        assert new_state[slot].tobytes() == state[slot].tobytes(), slot
+        assert_bits_equal(new_state[slot], state[slot], err_msg=slot)
     # and the slots not declared kept do change somewhere (else they would
     # be declared, and the skip policy would spend a select on nothing)
     for slot in set(slots) - set(VARIANTS[variant].zero_grad_keeps):
