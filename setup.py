@@ -10,7 +10,7 @@ KERAS = 'keras>=2.0.8,<2.4'
 
 
 def version():
-    with io.open(os.path.join(HERE, 'legacy_rprop_core', '__init__.py'), encoding='utf-8') as f:
+    with io.open(os.path.join(HERE, 'legacy_rprop', '__init__.py'), encoding='utf-8') as f:
         return re.search(r"^__version__ = '([^']+)'", f.read(), re.M).group(1)
 
 
@@ -28,12 +28,12 @@ setup(
     long_description=readme(),
     long_description_content_type='text/markdown',
     license='MIT',
-    packages=find_packages(exclude=['tests', 'tests.*']),
+    packages=find_packages(include=['legacy_rprop', 'legacy_rprop.*']),
+    py_modules=['legacy_rprop_tfkeras'],  # the tf.keras flavour's old name
     # the Pythons the tox environments test
     python_requires='>=3.6, !=3.8.*, !=3.10.*, <3.12',
-    # no Keras: the project brings its own (multi-backend Keras for
-    # `legacy_rprop`, TensorFlow for `legacy_rprop_tfkeras`), and installing
-    # this package must never change it
+    # no Keras: the project brings its own (multi-backend Keras, TensorFlow
+    # or Keras 3), and installing this package must never change it
     install_requires=['numpy'],
     # the same pins as requirements/*.txt
     extras_require={

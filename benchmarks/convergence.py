@@ -4,7 +4,7 @@ classic full-batch problems, over many seeds (initial weights).
 For each problem and optimizer: the success rate (runs that reach the
 problem's target loss within its epoch budget) and the median number of
 epochs of the successful runs.  Uses the demo's problems and training code
-(legacy_rprop.problems, legacy_rprop.demo.train).
+(legacy_rprop.demo.problems, legacy_rprop.demo.run.train).
 
     python benchmarks/convergence.py [--backend ...] [--seeds 20] [--problems ...]
 """
@@ -21,7 +21,7 @@ EPOCH_BUDGET = {'xor': 500, 'encoder': 500, 'encoder12': 3000, 'spirals': 3000,
 
 
 def problem(name):
-    from legacy_rprop import problems
+    from legacy_rprop.demo import problems
     if name == 'encoder12':
         # With two hidden units the runs settle at an MSE of 0.004 to 0.03
         # (seen over seeds 0-3), never at 1e-3; 0.02 is this benchmark's
@@ -41,7 +41,7 @@ def main():
     if args.backend and args.backend != K.backend():
         os.execve(sys.executable, [sys.executable] + sys.argv,
                   dict(os.environ, KERAS_BACKEND=args.backend))
-    from legacy_rprop import demo
+    from legacy_rprop.demo import run as demo
 
     start = time.time()
     print('backend %s, %d seeds, Rprop init_alpha %g, SGD and Adam at Keras defaults'

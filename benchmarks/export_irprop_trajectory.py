@@ -13,7 +13,9 @@ import sys
 import numpy as np
 from keras import backend as K
 
-from legacy_rprop import RProp, demo, problems
+from legacy_rprop import RProp
+from legacy_rprop.demo import problems
+from legacy_rprop.demo import run as demo
 
 N, STEPS, INIT_ALPHA = 1000, 200, 0.01
 PROBLEMS, PROBLEM_EPOCHS, PROBLEM_SEED = ('xor', 'encoder'), 100, 0

@@ -10,7 +10,7 @@ rounds, every round from the same weights), so the ratios compare like
 with like on a shared machine.  Prints
 ms per step and each Rprop variant's step as a multiple of Adam's; with
 ``--json FILE`` also writes the numbers.  ``--flavour tf.keras`` runs the
-same with TensorFlow's own Keras and `legacy_rprop_tfkeras` (against
+same with TensorFlow's own Keras and `legacy_rprop.tfkeras` (against
 tf.keras' SGD and Adam), on TensorFlow 1.15.
 
     python benchmarks/model_sweep.py [--backend theano|tensorflow] [--models ...]
@@ -38,7 +38,7 @@ RPROP = OPTIMIZERS[2:]
 
 
 # which Keras the sweep runs: multi-backend Keras with `legacy_rprop`, or
-# TensorFlow's own with `legacy_rprop_tfkeras` (--flavour tf.keras)
+# TensorFlow's own with `legacy_rprop.tfkeras` (--flavour tf.keras)
 FLAVOUR = {'name': 'keras'}
 
 
@@ -74,7 +74,7 @@ def data(sizes, samples):
 def optimizer_named(name):
     """Keras' SGD or Adam, or `RProp` with variant `name`, of the flavour."""
     if FLAVOUR['name'] == 'tf.keras':
-        from legacy_rprop_tfkeras import RProp
+        from legacy_rprop.tfkeras import RProp
         optimizers = keras_module().optimizers
         # TF 2.11+: compare with the OptimizerV2 classes that RProp is one of
         optimizers = getattr(optimizers, 'legacy', optimizers)
@@ -153,15 +153,16 @@ def main():
             os.execve(sys.executable, [sys.executable] + sys.argv,
                       dict(os.environ, KERAS_BACKEND=args.backend))
         import keras
-        from legacy_rprop import _backend
+        from legacy_rprop.core import switches
+        from legacy_rprop.keras2 import fusion
         print('keras %s, backend %s, fused update: %s from %d weights; median of %d rounds '
               'of %d steps' % (keras.__version__, K.backend(),
-                               'XLA' if _backend.USE_XLA else 'C loop'
-                               if _backend.USE_THEANO_LOOP else 'off (plain graph)',
-                               _backend.XLA_FROM_ELEMENTS if _backend.USE_XLA else 0,
+                               'XLA' if fusion.use_xla() else 'C loop'
+                               if fusion.USE_THEANO_LOOP else 'off (plain graph)',
+                               switches.XLA_FROM if fusion.use_xla() else 0,
                                args.rounds, args.steps))
         describe = {'keras': keras.__version__, 'backend': K.backend(),
-                    'fused': bool(_backend.USE_XLA or _backend.USE_THEANO_LOOP)}
+                    'fused': bool(fusion.use_xla() or fusion.USE_THEANO_LOOP)}
     print('%-15s %7s %7s %7s %s' % ('model', 'samples', 'SGD ms', 'Adam ms',
                                     '  '.join('%12s' % v for v in RPROP) + '  (x Adam)'))
     results = {}

@@ -11,7 +11,7 @@ traffic (the bytes the update must at least read and write) against the
 copy bandwidth of ``numpy.copyto`` measured in the same run, and on Theano
 the number of element-wise loops over N elements that the compiled step runs
 (legacy_rprop runs each Rprop update as one loop, see
-legacy_rprop/_theano_loop.py; Keras' SGD and Adam run as Theano fuses them).
+legacy_rprop/keras2/theano_loop.py; Keras' SGD and Adam run as Theano fuses them).
 
     python benchmarks/step_cost.py [--backend theano|tensorflow] [--sizes ...] [--steps 20]
 """
@@ -98,7 +98,7 @@ def print_targets(ratios, n):
 
 
 def training_step(K, optimizer, n):
-    from legacy_rprop._backend import symbolic
+    from legacy_rprop.keras2.backend import symbolic
     rng = np.random.RandomState(0)
     p = K.variable(rng.normal(size=n).astype('float32'))
     c = K.variable(rng.choice([-1., 1.], size=n).astype('float32'))
@@ -124,7 +124,7 @@ def elementwise_loops(K, step):
     if K.backend() != 'theano':
         return '-'
     from theano.tensor.elemwise import Elemwise
-    from legacy_rprop._theano_loop import ElementwiseLoop
+    from legacy_rprop.keras2.theano_loop import ElementwiseLoop
     nodes = step.function.maker.fgraph.toposort()
     return str(sum(1 for node in nodes if isinstance(node.op, (Elemwise, ElementwiseLoop))
                    and node.outputs[0].ndim > 0))

@@ -33,7 +33,7 @@ def parse():
 
 def main():
     args = parse()
-    from legacy_rprop_tfkeras import VARIANTS, RProp
+    from legacy_rprop.tfkeras import VARIANTS, RProp
     optimizers = tf.keras.optimizers
     # TF 2.11+: the new optimizers are another class; compare with the
     # OptimizerV2 ones that RProp is one of, where both exist
@@ -58,10 +58,10 @@ def compiled_loops(variant, n):
     TensorFlow cannot show the optimized HLO."""
     if not tf.executing_eagerly():
         return '-'  # TensorFlow 1: no compiler IR to show
-    from legacy_rprop_core import tensorflow_ops
-    from legacy_rprop_core.settings import DEFAULTS
-    from legacy_rprop_core.update import ElementUpdate, hyper_in_dtype
-    update = ElementUpdate(tensorflow_ops, variant, skip=True)
+    from legacy_rprop.core import tensorflow_ops
+    from legacy_rprop.core.arguments import DEFAULTS
+    from legacy_rprop.core.update import ElementUpdate, hyper_in_dtype
+    update = ElementUpdate(tensorflow_ops.XLA, variant, skip=True)
     inputs = {name: tf.ones([n]) for name in ('weight', 'grad') + variant.slots}
     if variant.uses_loss:
         inputs['loss_rose'] = tf.constant(0.)

@@ -7,7 +7,8 @@ import sys
 from keras import backend as K
 
 from legacy_rprop import RProp, __version__
-from legacy_rprop import demo, paper, problems
+from legacy_rprop.demo import paper, problems
+from legacy_rprop.demo import run as demo
 
 
 def parser():
@@ -96,7 +97,7 @@ def main(argv=None):
 
 
 def _paper(out):
-    print('Riedmiller & Braun (1993) on their setup (legacy_rprop/paper.py), Keras %s '
+    print('Riedmiller & Braun (1993) on their setup (legacy_rprop/demo/paper.py), Keras %s '
           'on %s, %d runs per setting' % (_keras_version(), K.backend(), PAPER_DEMO_RUNS),
           flush=True)
     results = paper.reproduce(('10-5-10', '12-2-12'), ('Rprop+', 'iRprop+', 'BP'),

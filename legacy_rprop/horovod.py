@@ -43,7 +43,7 @@ def custom_objects():
     """For ``load_model`` / `load_latest_checkpoint`: `RProp` and `Rprop`
     loaded as `DistributedOptimizer` of themselves, with their saved state
     (a plain ``compile`` afterwards would start the optimizer afresh)."""
-    from legacy_rprop.optimizers import RProp, Rprop
+    from legacy_rprop.keras2.optimizers import RProp, Rprop
 
     def distributed(cls):
         return type(cls.__name__, (object,), {

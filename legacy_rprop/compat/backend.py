@@ -20,9 +20,9 @@ and these Keras 1 names, which Keras 2.3.1 no longer exports, are back:
 from keras.backend import *  # noqa: F401,F403 -- this module *is* the Keras backend
 from keras import backend as _keras_backend
 
-from legacy_rprop._backend import is_symbolic as _is_symbolic
-from legacy_rprop._backend import value_now as _value_now
-from legacy_rprop._backend import where as _where
+from legacy_rprop.keras2.backend import OPS as _OPS
+from legacy_rprop.keras2.backend import is_symbolic as _is_symbolic
+from legacy_rprop.keras2.backend import value_now as _value_now
 
 
 def update(x, new_x):
@@ -69,7 +69,7 @@ def switch(condition, then_expression, else_expression):
             and _is_symbolic(else_expression)
             and 0 < _keras_backend.ndim(condition) == _keras_backend.ndim(then_expression)
             == _keras_backend.ndim(else_expression)):
-        return _where(condition, then_expression, else_expression)
+        return _OPS.where(condition, then_expression, else_expression)
     return _keras_backend.switch(condition, then_expression, else_expression)
 
 

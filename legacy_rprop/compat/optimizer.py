@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from keras import backend as K
 from keras import optimizers
 
-from legacy_rprop._backend import assign_after_reads, symbolic, updates_of_one_step
+from legacy_rprop.keras2.backend import symbolic
+from legacy_rprop.keras2.ordering import assign_after_reads, updates_of_one_step
 
 # what the backends say when a tensor is used as a Python truth value
 _PYTHON_BOOL_ON_TENSOR = (

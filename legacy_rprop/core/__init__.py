@@ -1,0 +1,16 @@
+"""What every Keras flavour shares; imports no Keras at all.
+
+- `rules`: the five update rules, one function each, and their `Variant`
+  records;
+- `ops`: the contract of element-wise operations the rules are written
+  against, and NumPy's implementation of it;
+- `update`: one element's update with the non-finite policy and with
+  `batches_per_step`;
+- `arguments`: the front half of every optimizer (signature, checks,
+  errors, docstrings, config, the `Rprop` alias);
+- `state`: saved state that does not fit, and its error;
+- `layout`: the multi-backend flavour's state as one vector per slot;
+- `switches`: the environment variables, read once;
+- `tensorflow_ops`: TensorFlow's ops (imported only by the flavours that
+  run on TensorFlow).
+"""

@@ -1,0 +1,32 @@
+"""Saved optimizer state: the error for state that does not fit, and the
+check that raises it, the same in every flavour."""
+import numpy as np
+
+
+class OptimizerStateError(Exception):
+    """Saved optimizer state that does not fit the optimizer and model.
+
+    Deliberately not a ValueError: Keras 2.3.1's ``load_model`` turns a
+    ValueError from ``set_weights`` into a warning and trains on from fresh
+    state, which for Rprop silently restarts every step size.
+    """
+
+
+def check_state_fits(class_name, variant, variables, expected, weights):
+    """Raise `OptimizerStateError` unless the arrays `weights` have the
+    number and shapes `expected` of the optimizer's state `variables`."""
+    got = [tuple(np.shape(w)) for w in weights]
+    if got != list(expected):
+        raise OptimizerStateError(
+            '%s(variant=%r) cannot load this optimizer state: for this model '
+            'it holds %d arrays %s with shapes %s, but got %d arrays with '
+            'shapes %s. The state was saved by another Rprop variant or for '
+            'another model. Nothing was loaded; to restart the optimizer on '
+            'purpose, load the model with compile=False and compile it again.'
+            % (class_name, variant, len(expected), state_names(variables), list(expected),
+               len(got), got))
+
+
+def state_names(variables):
+    """The optimizer state's names without scope (``step_size``)."""
+    return [v.name.rsplit('/', 1)[-1].split(':')[0] for v in variables]

@@ -1,0 +1,130 @@
+"""One element's update, as every flavour computes it: the variant's rule
+with the non-finite policy, and with `batches_per_step`, written against a
+backend's element-wise `ops` (`legacy_rprop.core.ops`)."""
+import numpy as np
+
+from legacy_rprop.core.rules import Hyper
+
+
+class _Computation(object):
+    """An element update (``__call__(hyper, inputs)`` -> new values by name,
+    `output_names`) as a function of positional values, for a backend's
+    fused loop."""
+
+    def computation(self, hyper, inputs):
+        """``(function, inputs, overwrite)`` for a backend's fused loop:
+        the function takes the values of `inputs` (``{name: tensor}``) in
+        order and returns the new values in the order of `output_names`;
+        output k may overwrite the memory of input ``overwrite[k]``."""
+        input_names = list(inputs)
+        overwrite = {k: input_names.index(name) for k, name in enumerate(self.output_names)}
+
+        def function(*values):
+            new = self(hyper, dict(zip(input_names, values)))
+            return [new[name] for name in self.output_names]
+
+        return function, [inputs[name] for name in input_names], overwrite
+
+
+class ElementUpdate(_Computation):
+    """One element's update, ``weight`` and state slots in, the same names
+    out (`output_names`), with the non-finite policy.
+
+    `spec` is the variant's `Variant` record; `skip` is the policy 'skip':
+    an element whose gradient is not finite keeps its weight and every slot
+    for that step.  The rule then runs on a
+    zero in place of that gradient, which leaves the weight and the
+    variant's `zero_grad_keeps` slots as they are, so only the other slots
+    need a select (one element-wise op fewer per step for every variant but
+    the answer's, whose step size shrinks at a zero gradient).
+    """
+
+    def __init__(self, ops, spec, skip):
+        self.ops, self.spec, self.skip = ops, spec, skip
+        # With 'skip' the rule sees finite gradients only, so it can take
+        # the backend's plain sign: on TensorFlow two ops fewer per tensor
+        # (the NaN-keeping sign is a select on is_nan).
+        self.rule_ops = _SignOfFinite(ops) if skip else ops
+        # what each output is written to: its own input's variable
+        self.output_names = ('weight',) + spec.slots
+
+    def with_ops(self, ops):
+        """The same update on another backend's (or path's) ops."""
+        return ElementUpdate(ops, self.spec, self.skip)
+
+    def __call__(self, hyper, inputs):
+        """The new values ``{name: tensor}`` from `inputs` ``{name: tensor}``
+        (weight, grad, the slots and, for a rule that uses the loss,
+        loss_rose)."""
+        ops, grad = self.ops, inputs['grad']
+        if self.skip:
+            finite = ops.is_finite(grad)
+            grad = ops.where(finite, grad, ops.zeros_like(grad))
+        state = {slot: inputs[slot] for slot in self.spec.slots}
+        new_weight, new_state = self.spec.rule(
+            self.rule_ops, inputs['weight'], grad, state, hyper, inputs.get('loss_rose'))
+        new = dict(new_state, weight=new_weight)
+        if self.skip:
+            kept = ('weight',) + self.spec.zero_grad_keeps
+            new = {name: value if name in kept else ops.where(finite, value, inputs[name])
+                   for name, value in new.items()}
+        return new
+
+
+class AccumulatingUpdate(_Computation):
+    """An `ElementUpdate` on the mean gradient of several batches.
+
+    Inputs besides the element update's: ``grad_sum`` (this step's batches
+    so far, each gradient times its batch's size), ``batch_size`` (this
+    batch's), ``samples`` (this step's samples, this batch's included) and
+    ``is_step`` (1 on the step's last batch, else 0).  On the last batch the
+    update runs on ``(grad_sum + batch_size * grad) / samples`` and
+    ``grad_sum`` starts again from 0; before it, every weight and slot keeps
+    its value and only ``grad_sum`` grows.  A non-finite gradient in any
+    batch makes the mean non-finite, so the policy sees it at the step.
+    """
+
+    def __init__(self, element_update):
+        self.element = element_update
+        self.output_names = element_update.output_names + ('grad_sum',)
+
+    def with_ops(self, ops):
+        return AccumulatingUpdate(self.element.with_ops(ops))
+
+    @staticmethod
+    def gradient_sum(inputs):
+        """The step's gradients so far, each times its batch's size, this
+        batch's included; divided by ``samples`` it is the step's gradient."""
+        return inputs['grad_sum'] + inputs['batch_size'] * inputs['grad']
+
+    def __call__(self, hyper, inputs):
+        ops = self.element.ops
+        grad_sum = self.gradient_sum(inputs)
+        new = self.element(hyper, dict(inputs, grad=grad_sum / inputs['samples']))
+        step = inputs['is_step'] > 0
+        kept = {name: ops.where(step, new[name], inputs[name]) for name in new}
+        kept['grad_sum'] = ops.where(step, ops.zeros_like(grad_sum), grad_sum)
+        return kept
+
+
+class _SignOfFinite(object):
+    """`ops` whose `sign` is its `sign_of_finite`, for finite inputs."""
+
+    def __init__(self, ops):
+        self._ops = ops
+        self.sign = ops.sign_of_finite
+
+    def __getattr__(self, name):
+        return getattr(self._ops, name)
+
+
+def hyper_in_dtype(hyper, dtype):
+    """The hyper-parameters as scalars of a weight's `dtype`, so that the
+    arithmetic stays in that precision."""
+    return Hyper(*(np.dtype(dtype).type(v) for v in hyper))
+
+
+def loss_to_remember(ops, loss, prev_loss, skip):
+    """iRprop+'s new previous loss: this step's, unless it is not finite and
+    the policy is 'skip'."""
+    return ops.where(ops.is_finite(loss), loss, prev_loss) if skip else loss

@@ -1,0 +1,160 @@
+"""`RProp` and `Rprop` for tf.keras (TensorFlow 1.15 and 2.x): the front half
+from `legacy_rprop.core.arguments`, the rules from `legacy_rprop.core.rules`;
+here only the state (an ``OptimizerV2``'s slots) and the update (dense and
+sparse apply)."""
+import threading
+
+import numpy as np
+import tensorflow as tf
+
+from legacy_rprop.core import tensorflow_ops
+from legacy_rprop.core.arguments import RPROP_DOC, RpropArguments, question_class
+from legacy_rprop.core.rules import VARIANTS
+from legacy_rprop.core.state import check_state_fits
+from legacy_rprop.core.update import ElementUpdate, hyper_in_dtype, loss_to_remember
+from legacy_rprop.tfkeras import backend
+
+
+class RProp(RpropArguments, backend.OptimizerBase):
+    __doc__ = RPROP_DOC + """
+    # tf.keras
+        An ``OptimizerV2``: `name` as for every tf.keras optimizer
+        (default: the class name); `global_clipnorm` where TensorFlow has it.
+        iRprop+ needs the loss of each step: train with `fit` /
+        `train_on_batch`, ``minimize(loss, var_list)`` or
+        ``get_updates(loss, params)``; ``apply_gradients`` alone raises.
+        A sparse gradient (an embedding's) is applied as the dense gradient
+        it stands for: rows it leaves out have gradient 0.
+    """
+    keras_keywords = ('name', 'clipnorm', 'clipvalue', 'global_clipnorm')
+
+    def _init_keras_optimizer(self, kwargs):
+        backend.OptimizerBase.__init__(self, kwargs.pop('name', None) or type(self).__name__,
+                                       **kwargs)
+        self._fused = None  # the update, compiled by XLA where it can be
+        self._prev_loss = None
+        # the loss of the step being built, per thread: a distribution
+        # strategy builds each replica's step in a thread of its own
+        self._building = threading.local()
+        # that loss summed over the replicas: the same tensor value in every
+        # replica, read by the per-variable updates
+        self._step_loss = None
+
+    @classmethod
+    def checked_arguments(cls, hyper, variant, nonfinite, batches_per_step, keras_kwargs):
+        arguments = super(RProp, cls).checked_arguments(hyper, variant, nonfinite,
+                                                        batches_per_step, keras_kwargs)
+        if arguments.batches_per_step != 1:
+            raise ValueError('batches_per_step > 1 is implemented for multi-backend Keras '
+                             '(legacy_rprop) only so far, got %r' % (batches_per_step,))
+        return arguments
+
+    def get_config(self):
+        config = super(RProp, self).get_config()
+        config.update(self.rprop_config())
+        return config
+
+    # -- state
+
+    def _create_slots(self, var_list):
+        spec = VARIANTS[self.variant]
+        if spec.uses_loss and self._prev_loss is None:
+            self._create_prev_loss(var_list[0].dtype.base_dtype)
+        for var in var_list:
+            for slot in spec.slots:
+                initial = self.hyper.init_alpha if slot == 'step_size' else 0.
+                self.add_slot(var, slot, initializer=tf.keras.initializers.Constant(initial))
+
+    def _create_prev_loss(self, dtype):
+        """iRprop+'s previous loss (+inf before the first step), right after
+        `iterations`, so that the order of `weights` is always the same."""
+        _ = self.iterations
+        self._prev_loss = self.add_weight(
+            'prev_loss', shape=[], dtype=dtype,
+            initializer=tf.keras.initializers.Constant(np.inf), trainable=False,
+            aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
+        if not any(w is self._prev_loss for w in self._weights):  # TF 1.15 leaves it out
+            self._weights.append(self._prev_loss)
+
+    def set_weights(self, weights):
+        """Load state saved by `get_weights` (or by ``model.save``).
+
+        Raises `OptimizerStateError` if the arrays do not have the number and
+        shapes this optimizer holds for this model; nothing is loaded then.
+        """
+        check_state_fits(type(self).__name__, self.variant, self.weights,
+                         [tuple(w.shape.as_list()) for w in self.weights], weights)
+        super(RProp, self).set_weights(weights)
+
+    # -- the loss, for iRprop+
+
+    def get_updates(self, loss, params):
+        """TensorFlow 1's graph-mode Keras builds its training step here."""
+        self._building.loss = loss
+        try:
+            return super(RProp, self).get_updates(loss, params)
+        finally:
+            self._building.loss = None
+
+    def minimize(self, loss, var_list, *args, **kwargs):
+        """TensorFlow 2's Keras ``fit`` trains through here; `loss` is a
+        tensor or a function that returns one, as for every optimizer."""
+        if callable(loss):
+            compute_loss = loss
+
+            def loss():
+                self._building.loss = compute_loss()
+                return self._building.loss
+        else:
+            self._building.loss = loss
+        try:
+            return super(RProp, self).minimize(loss, var_list, *args, **kwargs)
+        finally:
+            self._building.loss = None
+
+    def apply_gradients(self, grads_and_vars, *args, **kwargs):
+        if not VARIANTS[self.variant].uses_loss:
+            return super(RProp, self).apply_gradients(grads_and_vars, *args, **kwargs)
+        loss = getattr(self._building, 'loss', None)
+        if loss is None:
+            raise ValueError(
+                "%s(variant='iRprop+') compares each step's loss with the previous "
+                "one's, and apply_gradients has no loss: train with fit or "
+                "train_on_batch, or call minimize(loss, var_list) or "
+                "get_updates(loss, params)" % type(self).__name__)
+        self._step_loss = backend.sum_over_replicas(loss)
+        applied = super(RProp, self).apply_gradients(grads_and_vars, *args, **kwargs)
+        # after every update of the step has read the previous loss
+        prev_loss = self._prev_loss
+        loss = tf.cast(self._step_loss, prev_loss.dtype)
+        eager = tf.executing_eagerly()
+        with tf.control_dependencies([] if eager else [applied]):
+            remembered = prev_loss.assign(
+                loss_to_remember(tensorflow_ops.PLAIN, loss, prev_loss, self.nonfinite == 'skip'),
+                read_value=False)
+        return applied if eager else tf.group(applied, remembered)
+
+    # -- the update
+
+    def _resource_apply_dense(self, grad, var, apply_state=None):
+        spec = VARIANTS[self.variant]
+        if self._fused is None:
+            self._fused = backend.FusedUpdate(
+                ElementUpdate(tensorflow_ops.PLAIN, spec, skip=self.nonfinite == 'skip'))
+        inputs = {'weight': tf.convert_to_tensor(var), 'grad': grad}
+        inputs.update((slot, tf.convert_to_tensor(self.get_slot(var, slot)))
+                      for slot in spec.slots)
+        if spec.uses_loss:
+            inputs['loss_rose'] = tf.greater(tf.cast(self._step_loss, self._prev_loss.dtype),
+                                             self._prev_loss)
+        new = self._fused(hyper_in_dtype(self.hyper, var.dtype.base_dtype.name), inputs)
+        assignments = [(var, new['weight'])]
+        assignments.extend((self.get_slot(var, slot), new[slot]) for slot in spec.slots)
+        return tf.group(*backend.assign_after(new.values(), assignments))
+
+    def _resource_apply_sparse(self, grad, var, indices, apply_state=None):
+        dense = tensorflow_ops.dense(tf.IndexedSlices(grad, indices, tf.shape(var)))
+        return self._resource_apply_dense(dense, var, apply_state)
+
+
+Rprop = question_class(RProp)

@@ -1,0 +1,61 @@
+"""Drive an optimizer with chosen gradients and losses, one step at a time."""
+import contextlib
+
+from keras import backend as K
+
+
+class GradientFeeder(object):
+    """Variables whose gradient and loss are whatever the test feeds in.
+
+    The loss is ``E + sum((p - stop_gradient(p)) * G)``: its value is the
+    placeholder E (for every finite G, however large) and its gradient with
+    respect to p is the placeholder G, as the backend computes it (a product
+    with 1: TensorFlow flushes a subnormal G to zero there).
+    """
+
+    def __init__(self, optimizer, initial_weights, constraints=None, listed=None):
+        """`listed(params)`: the params as given to the optimizer (default:
+        as they are)."""
+        with in_keras_graph():
+            self._build(optimizer, initial_weights, constraints, listed or (lambda p: p))
+
+    def _build(self, optimizer, initial_weights, constraints, listed):
+        constraints = constraints or [None] * len(initial_weights)
+        self.params = [K.variable(w, dtype=str(w.dtype), name='p%d' % i, constraint=c)
+                       for i, (w, c) in enumerate(zip(initial_weights, constraints))]
+        self.dtype = initial_weights[0].dtype
+        self.grads = [K.placeholder(shape=w.shape, dtype=str(w.dtype), name='g%d' % i)
+                      for i, w in enumerate(initial_weights)]
+        self.loss_value = K.placeholder(shape=(), dtype=str(self.dtype), name='loss')
+        loss = self.loss_value + sum(K.sum((p - K.stop_gradient(p)) * g)
+                                     for p, g in zip(self.params, self.grads))
+        self.optimizer = optimizer
+        updates = optimizer.get_updates(loss=loss, params=listed(self.params))
+        self._step = K.function(self.grads + [self.loss_value], [loss],
+                                updates=updates)
+
+    def step(self, grads, loss=0.):
+        """Run one training step; return the loss value the graph saw."""
+        return self._step(list(grads) + [self.dtype.type(loss)])[0]
+
+    def weights(self):
+        return K.batch_get_value(self.params)
+
+
+def tensorflow_graph():
+    """The TensorFlow graph Keras builds its models and updates in: its own
+    graph where it has one (Keras 2.3), else TensorFlow's default graph."""
+    from keras.backend import tensorflow_backend
+    get_graph = getattr(tensorflow_backend, 'get_graph', None)
+    if get_graph is not None:
+        return get_graph()
+    import tensorflow as tf
+    return tf.get_default_graph()
+
+
+def in_keras_graph():
+    """A context in which a test's own ops join the graph Keras trains in
+    (on TensorFlow 2, Keras 2.3.1 builds graphs in a graph of its own)."""
+    if K.backend() == 'tensorflow':
+        return tensorflow_graph().as_default()
+    return contextlib.ExitStack()  # nothing to enter

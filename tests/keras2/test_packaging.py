@@ -1,0 +1,222 @@
+"""The Docker images run what tox runs: same pins, environment and command.
+
+No Docker engine runs in CI, so the Dockerfiles are checked statically here
+(hadolint runs in `make test`): a green tox environment is evidence for the
+image of the same backend."""
+import configparser
+import json
+import os
+import re
+import shlex
+
+import pytest
+from support.processes import same_imports
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir)
+BACKENDS = ('theano', 'tensorflow')
+# set by tox for its own bookkeeping, or by the image for pip only
+TOX_ONLY = {'PYTEST_ADDOPTS'}
+IMAGE_ONLY = {'PIP_NO_CACHE_DIR', 'PIP_DISABLE_PIP_VERSION_CHECK'}
+
+
+def read(*path):
+    with open(os.path.join(ROOT, *path)) as f:
+        return f.read()
+
+
+def tox_values(key, env):
+    """The lines of [testenv] `key` that apply to `env` (factor-conditional
+    lines like ``theano,crossbackend: ...`` included when a factor matches)."""
+    config = configparser.ConfigParser(interpolation=None)
+    config.read_string(read('tox.ini'))
+    factors = set(env.split('-'))
+
+    def applies(condition):
+        # a,b: either; a-b: both; !a: not a
+        return any(all((f[1:] not in factors) if f.startswith('!') else (f in factors)
+                       for f in alternative.split('-'))
+                   for alternative in condition.split(','))
+
+    values = []
+    for line in config['testenv'][key].strip().splitlines():
+        line = line.strip()
+        if line.startswith('#'):
+            continue
+        match = re.match(r'^([!\w,-]+):\s*(.*)$', line)
+        if match and not match.group(2).startswith('//'):
+            if applies(match.group(1)):
+                values.append(match.group(2))
+        else:
+            values.append(line)
+    return values
+
+
+def dockerfile(backend):
+    """Instructions of docker/<backend>.Dockerfile as (keyword, argument)."""
+    text = re.sub(r'\\\n', ' ', read('docker', backend + '.Dockerfile'))
+    lines = [line.strip() for line in text.splitlines()
+             if line.strip() and not line.strip().startswith('#')]
+    return [tuple(line.split(None, 1)) for line in lines]
+
+
+def instructions(backend, keyword):
+    return [arg for key, arg in dockerfile(backend) if key == keyword]
+
+
+def without_cache_dir(flags):
+    return ','.join(f for f in flags.split(',') if not f.startswith('base_compiledir='))
+
+
+@pytest.mark.parametrize('backend', BACKENDS)
+def test_image_installs_the_requirement_files_of_its_tox_environment(backend):
+    tox_files = [d.split()[1] for d in tox_values('deps', 'py37-' + backend)]
+    installs = [shlex.split(run) for run in instructions(backend, 'RUN')
+                if run.startswith('pip install -r')]
+    assert len(installs) == 1
+    image_files = [arg for flag, arg in zip(installs[0], installs[0][1:]) if flag == '-r']
+    assert image_files == tox_files
+    assert 'RUN pip install --no-deps .' in ['RUN ' + r for r in instructions(backend, 'RUN')]
+
+
+@pytest.mark.parametrize('backend', BACKENDS)
+def test_image_runs_the_command_of_its_tox_environment(backend):
+    tox_commands = tox_values('commands', 'py37-' + backend)
+    assert len(tox_commands) == 1
+    tox_command = [a for a in shlex.split(tox_commands[0]) if a != '{posargs}']
+    assert json.loads(instructions(backend, 'CMD')[0]) == tox_command
+    assert instructions(backend, 'WORKDIR')[-1] == '/app/tests'  # tox: changedir tests
+
+
+@pytest.mark.parametrize('backend', BACKENDS)
+def test_image_sets_the_environment_of_its_tox_environment(backend):
+    tox_env = dict(re.split(r'\s*=\s*', line, maxsplit=1)
+                   for line in tox_values('setenv', 'py37-' + backend))
+    image_env = dict(pair.split('=', 1)
+                     for pair in shlex.split(' '.join(instructions(backend, 'ENV'))))
+    for name in TOX_ONLY:
+        tox_env.pop(name)
+    for name in IMAGE_ONLY:
+        image_env.pop(name)
+    if 'THEANO_FLAGS' in tox_env:
+        tox_env['THEANO_FLAGS'] = without_cache_dir(tox_env['THEANO_FLAGS'])
+        image_env['THEANO_FLAGS'] = without_cache_dir(image_env['THEANO_FLAGS'])
+    assert image_env == tox_env
+    assert image_env['KERAS_BACKEND'] == backend
+
+
+@pytest.mark.parametrize('backend', BACKENDS)
+def test_image_uses_the_python_of_its_tox_environment(backend):
+    assert re.match(r'python:3\.7(\.\d+)?-', instructions(backend, 'FROM')[0])
+
+
+@pytest.mark.parametrize('backend', BACKENDS)
+def test_every_copy_source_exists(backend):
+    copies = instructions(backend, 'COPY')
+    assert copies
+    for copy in copies:
+        for source in shlex.split(copy)[:-1]:
+            assert os.path.exists(os.path.join(ROOT, source)), source
+
+
+def test_setup_extras_pin_the_versions_of_the_requirement_files():
+    setup = read('setup.py')
+    for backend, package in (('theano', 'theano-pymc'), ('tensorflow', 'tensorflow')):
+        pins = dict(line.split('==') for line in read('requirements', backend + '.txt').splitlines()
+                    if '==' in line and not line.startswith('#') and ';' not in line)
+        assert "'%s==%s'" % (package, pins[package]) in setup
+        assert "'h5py==%s'" % pins['h5py'] in setup
+
+
+def makefile_recipe(target):
+    """The command lines of a Makefile target's recipe."""
+    lines = read('Makefile').splitlines()
+    start = lines.index('%s:' % target) + 1
+    recipe = []
+    for line in lines[start:]:
+        if not line.startswith('\t'):
+            break
+        recipe.append(line.strip())
+    return recipe
+
+
+@pytest.mark.parametrize('target', ['demo', 'bench', 'bench-torch'])
+def test_make_targets_install_the_package_before_running_in_its_environment(target):
+    """`tox exec` neither builds an environment's package nor installs it,
+    so on a fresh checkout it must follow a `tox run --notest` of the same
+    environment; and it must not be given `python -m legacy_rprop`, which
+    tox rewrites into a path because a folder of that name is in the root."""
+    recipe = makefile_recipe(target)
+    executed = [line for line in recipe if ' exec ' in line]
+    assert executed
+    prepared = [i for i, line in enumerate(recipe) if ' run ' in line and '--notest' in line]
+    assert prepared and prepared[0] < recipe.index(executed[0])
+    env = re.search(r' run -e (\S+)', recipe[prepared[0]]).group(1)
+    assert all(('-e %s ' % env) in line for line in executed)
+    assert not any('-m legacy_rprop' in line for line in executed)
+
+
+def test_setup_names_exactly_the_pythons_of_the_tox_environments():
+    config = configparser.ConfigParser(interpolation=None)
+    config.read_string(read('tox.ini'))
+    envs = [e.strip() for e in config['tox']['envlist'].replace('\n', ' ').split(',')]
+    tested = sorted({'3.%s' % re.match(r'py3(\d+)-', e).group(1) for e in envs
+                     if re.match(r'py3\d+-', e)}, key=lambda v: int(v.split('.')[1]))
+    setup = read('setup.py')
+    classified = re.findall(r"'Programming Language :: Python :: (3\.\d+)'", setup)
+    assert classified == tested
+    # python_requires admits exactly those, from 3.6 to 3.13
+    spec = re.search(r"python_requires='([^']+)'", setup).group(1).split(', ')
+    admitted = []
+    for minor in range(6, 14):
+        version = (3, minor)
+        ok = True
+        for clause in spec:
+            op, number = re.match(r'(>=|<|!=)(\d+\.\d+)', clause).groups()
+            bound = tuple(int(n) for n in number.split('.'))
+            ok &= {'>=': version >= bound, '<': version < bound, '!=': version != bound}[op]
+        if ok:
+            admitted.append('3.%d' % minor)
+    assert admitted == tested
+
+
+def test_setup_requires_no_keras_so_that_installing_never_changes_it():
+    setup = read('setup.py')
+    requires = re.search(r"install_requires=\[([^\]]*)\]", setup).group(1)
+    assert 'keras' not in requires.lower() and 'tensorflow' not in requires.lower()
+
+
+def imported_after(code):
+    """The modules of legacy_rprop and Keras that a new Python has imported
+    after running `code`, and the custom objects Keras knows."""
+    import subprocess
+    import sys
+    code += ('\nimport json, sys\n'
+             'keras = sys.modules.get("keras")\n'
+             'known = sorted(keras.utils.get_custom_objects()) if keras else None\n'
+             'print(json.dumps([sorted(m for m in sys.modules if m.split(".")[0] in '
+             '("legacy_rprop", "keras")), known]))')
+    out = subprocess.check_output([sys.executable, '-c', code], env=same_imports())
+    return json.loads(out.decode('utf-8').strip().splitlines()[-1])
+
+
+def test_importing_the_package_imports_no_keras():
+    modules, known = imported_after('import legacy_rprop')
+    assert 'legacy_rprop' in modules and known is None
+    assert not [m for m in modules if m.startswith(('keras', 'legacy_rprop.keras2'))]
+
+
+@pytest.mark.parametrize('code', ['import legacy_rprop; import keras',
+                                  'import keras; import legacy_rprop',
+                                  'import keras.models; import legacy_rprop'])
+def test_a_bare_import_registers_the_classes_with_multi_backend_keras(code):
+    """Whichever comes first: load_model and optimizers.get then find them."""
+    modules, known = imported_after(code)
+    assert {'RProp', 'Rprop'} <= set(known)
+    assert 'legacy_rprop.keras2' in modules
+
+
+def test_the_multi_backend_flavour_imports_no_other_flavour():
+    modules, _ = imported_after('from legacy_rprop import RProp')
+    assert 'legacy_rprop.keras2' in modules
+    assert not [m for m in modules if m.startswith(('legacy_rprop.tfkeras',
+                                                    'legacy_rprop.keras3'))]

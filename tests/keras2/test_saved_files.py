@@ -1,0 +1,72 @@
+"""Models saved by legacy_rprop 0.1.0 (Keras 2.3.1, TF 1.15; tests/data/) load
+and train on with this version: the optimizer, its variant and its state
+are those of the file, bit for bit."""
+import glob
+import os
+
+import h5py
+import keras
+import numpy as np
+import pytest
+
+from legacy_rprop import RProp, Rprop
+from models import data
+from support.reference import assert_bits_equal
+
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'data')
+FILES = sorted(glob.glob(os.path.join(DATA, 'v0.1.0-*.h5')))
+
+
+def saved_optimizer_state(path):
+    with h5py.File(path, 'r') as f:
+        group = f['optimizer_weights']
+        names = [n.decode('utf8') if isinstance(n, bytes) else n
+                 for n in group.attrs['weight_names']]
+        return [np.array(group[n]) for n in names]
+
+
+def test_every_variant_has_a_file():
+    assert len(FILES) == 6
+
+
+def architecture_error(path):
+    """The error Keras itself raises reading the file's model architecture
+    (Keras 2.0 cannot read that of Keras 2.3.1), or None."""
+    with h5py.File(path, 'r') as f:
+        config = f.attrs['model_config']
+    try:
+        keras.models.model_from_json(config.decode('utf8') if isinstance(config, bytes)
+                                     else config)
+    except Exception as error:
+        return error
+    return None
+
+
+@pytest.mark.parametrize('path', FILES, ids=os.path.basename)
+def test_a_model_saved_by_0_1_0_loads_and_trains_on(path):
+    error = architecture_error(path)
+    if error is not None:
+        # this Keras cannot read the architecture: load_model fails as Keras
+        # does, not on anything of legacy_rprop's
+        with pytest.raises(type(error)):
+            keras.models.load_model(path)
+        return
+    model = keras.models.load_model(path)  # no custom_objects
+    name = os.path.basename(path)[len('v0.1.0-'):-len('.h5')]
+    if name == 'Rprop':
+        assert type(model.optimizer) is Rprop
+    else:
+        assert type(model.optimizer) is RProp
+        assert model.optimizer.variant == name.split('-', 1)[1]
+    # 0.1.0 kept one array per slot and weight tensor; the state is
+    # converted to one vector per slot at load
+    state = model.optimizer.get_weights_per_tensor()
+    saved = saved_optimizer_state(path)
+    assert len(model.optimizer.get_weights()) < len(saved)
+    assert len(state) == len(saved) > 0
+    for got, want in zip(state, saved):
+        assert_bits_equal(got, want)
+    x, y = data()
+    losses = model.fit(x, y, batch_size=len(x), epochs=20, shuffle=False,
+                       verbose=0).history['loss']
+    assert losses[-1] < losses[0]

@@ -1,0 +1,105 @@
+"""Training through Keras' fit, saving, loading and resuming, on this backend."""
+import keras
+import numpy as np
+import pytest
+from keras.constraints import MaxNorm
+
+from legacy_rprop import VARIANTS, RProp, Rprop
+from models import classifier, fit_full_batch
+from support.reference import assert_bits_equal
+
+# every variant must bring the loss below initial / LOSS_FACTOR in EPOCHS epochs
+EPOCHS = 100
+LOSS_FACTOR = 5.
+
+
+@pytest.mark.parametrize('variant', sorted(VARIANTS))
+def test_full_batch_training_lowers_the_loss(variant):
+    losses = fit_full_batch(classifier(RProp(variant=variant, init_alpha=0.01)),
+                            EPOCHS)
+    assert np.all(np.isfinite(losses))
+    assert losses[-1] < losses[0] / LOSS_FACTOR, losses[::10]
+
+
+def test_question_class_trains():
+    losses = fit_full_batch(classifier(Rprop()), EPOCHS)
+    assert losses[-1] < losses[0] / LOSS_FACTOR, losses[::10]
+
+
+def test_kernel_constraint_holds_after_every_epoch():
+    model = classifier(RProp(init_alpha=0.05), kernel_constraint=MaxNorm(0.5))
+    for _ in range(5):
+        fit_full_batch(model, 3)
+        column_norms = np.sqrt(np.sum(model.get_weights()[0] ** 2, axis=0))
+        assert np.all(column_norms <= 0.5 + 1e-6), column_norms
+    # the constraint was active: unconstrained training goes past it
+    free = classifier(RProp(init_alpha=0.05))
+    fit_full_batch(free, 15)
+    assert np.max(np.sqrt(np.sum(free.get_weights()[0] ** 2, axis=0))) > 0.5
+
+
+@pytest.mark.parametrize('variant', sorted(VARIANTS))
+def test_save_load_resume_is_bit_exact(variant, tmp_path):
+    straight = classifier(RProp(variant=variant, init_alpha=0.01))
+    fit_full_batch(straight, 20)
+
+    first = classifier(RProp(variant=variant, init_alpha=0.01))
+    fit_full_batch(first, 10)
+    path = str(tmp_path / 'model.h5')
+    first.save(path)
+    resumed = keras.models.load_model(path)  # no custom_objects needed
+    assert isinstance(resumed.optimizer, RProp)
+    assert resumed.optimizer.get_config() == first.optimizer.get_config()
+    for saved, loaded in zip(first.optimizer.get_weights(),
+                             resumed.optimizer.get_weights()):
+        assert_bits_equal(saved, loaded)
+    fit_full_batch(resumed, 10)
+
+    for a, b in zip(straight.get_weights(), resumed.get_weights()):
+        assert_bits_equal(a, b)
+    for a, b in zip(straight.optimizer.get_weights(),
+                    resumed.optimizer.get_weights()):
+        assert_bits_equal(a, b)
+
+
+def test_optimizer_weights_have_the_documented_order():
+    model = classifier(RProp(variant='iRprop+'))
+    fit_full_batch(model, 1)
+    params = model.trainable_weights
+    names = [w.name.rsplit('/', 1)[-1] for w in model.optimizer.weights]
+    assert [name.split(':')[0] for name in names] == [
+        'step_size', 'prev_grad', 'prev_move', 'prev_loss']
+    n_weights = sum(int(np.prod(keras.backend.int_shape(p))) for p in params)
+    shapes = [w.shape for w in model.optimizer.get_weights()]
+    assert shapes == [(n_weights,)] * 3 + [()]
+    # one array per slot and weight tensor, as versions 0.1.0 to 0.4.0 held it
+    per_tensor = model.optimizer.get_weights_per_tensor()
+    assert [w.shape for w in per_tensor] == [
+        tuple(keras.backend.int_shape(p)) for p in params] * 3 + [()]
+    state = model.optimizer.get_weights()
+    for slot in range(3):
+        assert_bits_equal(
+            np.concatenate([w.ravel() for w in per_tensor[slot * len(params):
+                                                          (slot + 1) * len(params)]]),
+            state[slot])
+
+
+@pytest.mark.parametrize('variant', ['Rprop-', 'iRprop+'])
+def test_state_in_the_per_tensor_layout_loads_and_trains_on_exactly(variant):
+    """State laid out as versions 0.1.0 to 0.4.0 saved it (one array per slot
+    and weight tensor) is converted at load: training on from it gives the
+    weights of training straight through."""
+    straight = classifier(RProp(variant=variant, init_alpha=0.01))
+    assert straight.optimizer.get_weights_per_tensor() == []  # no state before the step
+    fit_full_batch(straight, 5)
+    weights, per_tensor = straight.get_weights(), straight.optimizer.get_weights_per_tensor()
+    resumed = classifier(RProp(variant=variant, init_alpha=0.01))
+    fit_full_batch(resumed, 1)  # builds the optimizer's state
+    resumed.set_weights(weights)
+    resumed.optimizer.set_weights(per_tensor)
+    for got, want in zip(resumed.optimizer.get_weights(), straight.optimizer.get_weights()):
+        assert_bits_equal(got, want)
+    fit_full_batch(straight, 5)
+    fit_full_batch(resumed, 5)
+    for got, want in zip(resumed.get_weights(), straight.get_weights()):
+        assert_bits_equal(got, want)

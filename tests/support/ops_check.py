@@ -1,0 +1,68 @@
+"""The `ops` contract (`legacy_rprop.core.ops`), checked element by element
+against NumPy's on the numbers where backends differ: NaN, +-inf, +-0,
+subnormal, the smallest normal and the largest numbers, and ordinary ones,
+every pair of them for the two-argument ops.
+
+A backend that treats subnormal numbers as zero (TensorFlow's CPU kernels,
+XLA) may compute an op on a subnormal input as on the zero of its sign, and
+give a subnormal result for a zero one.
+"""
+import numpy as np
+
+from legacy_rprop.core.ops import NUMPY_OPS
+from support.reference import flushed
+
+
+def special_values(dtype):
+    info = np.finfo(dtype)
+    subnormal = info.tiny / 4
+    values = [np.nan, -np.inf, np.inf, -0., 0., subnormal, -subnormal, info.tiny, -info.tiny,
+              -2.5, 3., 1e-30, info.max, -info.max]
+    return np.array(values, dtype=dtype)
+
+
+def cases(dtype):
+    """``(op name, arguments)`` of every op on the special values (and every
+    pair of them), as NumPy arrays."""
+    values = special_values(dtype)
+    x, y = np.repeat(values, len(values)), np.tile(values, len(values))
+    bounds = [np.asarray(b, dtype) for b in (np.finfo(dtype).tiny, 1e-6, 3., np.finfo(dtype).max)]
+    return ([('where', (x > y, x, y)), ('sign', (x,)), ('sign_of_finite', (x[~np.isnan(x)],)),
+             ('zeros_like', (x,)), ('negative', (x,)), ('is_finite', (x,))]
+            + [(name, (values, bound)) for name in ('minimum', 'maximum') for bound in bounds])
+
+
+def same_numbers(got, want):
+    """Element by element: equal values (NaN where NaN), the same sign of
+    every zero."""
+    got, want = np.asarray(got), np.broadcast_to(want, np.shape(got))
+    equal = (got == want) | (np.isnan(got) & np.isnan(want))
+    if got.dtype.kind == 'f':
+        equal &= (got != 0) | (np.signbit(got) == np.signbit(want))
+    return equal
+
+
+def check(compute, dtype, flushes_subnormals):
+    """Raise AssertionError naming every op and input where
+    ``compute(op name, *arrays)`` (the backend's op, on arrays, back as an
+    array) differs from NumPy's."""
+    failures = []
+    for name, arguments in cases(dtype):
+        got = np.asarray(compute(name, *arguments))
+        if name == 'zeros_like':  # of the input's shape, or 0-d to broadcast
+            got = np.broadcast_to(got, np.shape(arguments[0]))
+        want = getattr(NUMPY_OPS, name)(*arguments)
+        ok = same_numbers(got, want)
+        if flushes_subnormals:
+            ok |= same_numbers(flushed(got),
+                               getattr(NUMPY_OPS, name)(*map(flushed, arguments)))
+        if got.shape != np.shape(want) or got.dtype != np.asarray(want).dtype:
+            failures.append('%s: got %s %s, want %s %s' % (name, got.dtype, got.shape,
+                                                            np.asarray(want).dtype,
+                                                            np.shape(want)))
+        elif not ok.all():
+            bad = np.flatnonzero(~ok)[:6]
+            failures.append('%s%s: got %s, want %s' % (
+                name, [tuple(float(a[i]) for a in arguments) for i in bad],
+                [float(got[i]) for i in bad], [float(want[i]) for i in bad]))
+    assert not failures, '\n'.join(failures)

@@ -1,0 +1,105 @@
+"""The model zoo: one small model per layer family whose gradients reach an
+optimizer in their own way, for every Keras flavour (the same layer API in
+multi-backend Keras, tf.keras and Keras 3: pass the `keras` module).
+
+- embedding-pooling: Embedding (a sparse gradient on TensorFlow) + pooling;
+- embedding-lstm: Embedding with ``mask_zero`` + LSTM;
+- embedding-gru: Embedding + GRU;
+- conv-batchnorm: Conv2D + BatchNormalization (non-trainable moving
+  statistics, updated beside the optimizer's updates);
+- conv-batchnorm-dropout: the same with Dropout;
+- two-in-two-out: a functional model, two inputs through one shared layer,
+  two outputs with loss weights;
+- time-distributed: TimeDistributed(Dense) over a sequence;
+- frozen-layer: a non-trainable Dense before a trainable one.
+
+Every model has fixed data and initial weights (NumPy's RandomState), so a
+run is the same on every backend; `build` returns the model uncompiled
+with ``compile`` arguments and ``fit`` data.
+"""
+import numpy as np
+
+MODELS = ('embedding-pooling', 'embedding-lstm', 'embedding-gru', 'conv-batchnorm',
+          'conv-batchnorm-dropout', 'two-in-two-out', 'time-distributed', 'frozen-layer')
+# models whose training draws random numbers (Dropout's masks): a model
+# loaded from a file draws them anew, so its run cannot repeat the run it
+# was saved from, whatever the optimizer
+RANDOM_IN_TRAINING = ('conv-batchnorm-dropout',)
+SAMPLES = 24
+VOCABULARY, STEPS = 12, 5
+DTYPES = ('float32', 'float64')
+
+
+def cases(variants):
+    """``(model, variant, dtype)``: every model with every variant, the
+    dtypes alternating so that every model and every variant also runs in
+    both (each pair of the three occurs: pairwise, a third of the full
+    product's cost where a model's training step takes seconds to build)."""
+    return [(name, variant, DTYPES[(m + v) % 2]) for m, name in enumerate(MODELS)
+            for v, variant in enumerate(variants)]
+
+
+def build(keras, name, dtype):
+    """``(model, compile_kwargs, x, y)`` for the zoo model `name`, in `dtype`
+    (Keras' floatx must be `dtype` while it is built)."""
+    layers = keras.layers
+    rng = np.random.RandomState(MODELS.index(name))
+    if name.startswith('embedding'):
+        x = rng.randint(1, VOCABULARY, size=(SAMPLES, STEPS)).astype('int32')
+        x[::3, :2] = 0  # padding, which mask_zero leaves out
+        tokens = layers.Input((STEPS,), dtype='int32')
+        hidden = layers.Embedding(VOCABULARY, 4, mask_zero=name == 'embedding-lstm')(tokens)
+        if name == 'embedding-pooling':
+            hidden = layers.GlobalAveragePooling1D()(hidden)
+        else:
+            hidden = (layers.LSTM if name == 'embedding-lstm' else layers.GRU)(3)(hidden)
+        inputs, outputs = tokens, layers.Dense(1)(hidden)
+        y = rng.uniform(-1, 1, size=(SAMPLES, 1))
+    elif name.startswith('conv'):
+        x = rng.normal(size=(SAMPLES, 6, 6, 1))
+        image = layers.Input((6, 6, 1))
+        hidden = layers.Conv2D(3, (3, 3))(image)
+        hidden = layers.Activation('relu')(layers.BatchNormalization()(hidden))
+        if name.endswith('dropout'):
+            hidden = layers.Dropout(0.1, seed=1)(hidden)
+        inputs, outputs = image, layers.Dense(1)(layers.Flatten()(hidden))
+        y = rng.uniform(-1, 1, size=(SAMPLES, 1))
+    elif name == 'two-in-two-out':
+        x = [rng.normal(size=(SAMPLES, 5)), rng.normal(size=(SAMPLES, 5))]
+        first, second = layers.Input((5,)), layers.Input((5,))
+        shared = layers.Dense(4, activation='tanh')
+        joined = layers.concatenate([shared(first), shared(second)])
+        inputs = [first, second]
+        outputs = [layers.Dense(1, name='one')(joined), layers.Dense(2, name='two')(joined)]
+        y = [rng.uniform(-1, 1, size=(SAMPLES, 1)), rng.uniform(-1, 1, size=(SAMPLES, 2))]
+    elif name == 'time-distributed':
+        x = rng.normal(size=(SAMPLES, STEPS, 3))
+        sequence = layers.Input((STEPS, 3))
+        hidden = layers.TimeDistributed(layers.Dense(2, activation='tanh'))(sequence)
+        inputs, outputs = sequence, layers.Dense(1)(layers.Flatten()(hidden))
+        y = rng.uniform(-1, 1, size=(SAMPLES, 1))
+    elif name == 'frozen-layer':
+        x = rng.normal(size=(SAMPLES, 4))
+        features = layers.Input((4,))
+        frozen = layers.Dense(6, activation='tanh')
+        frozen.trainable = False
+        inputs, outputs = features, layers.Dense(1)(frozen(features))
+        y = rng.uniform(-1, 1, size=(SAMPLES, 1))
+    else:
+        raise ValueError('no zoo model %r; the models: %s' % (name, ', '.join(MODELS)))
+    model = keras.models.Model(inputs, outputs)
+    # kernels and biases drawn, batch normalization's as Keras starts them
+    names = [getattr(w, 'path', None) or w.name for w in model.weights]
+    model.set_weights([value if 'batch_normalization' in name
+                       else rng.uniform(-0.5, 0.5, size=value.shape).astype(dtype)
+                       for name, value in zip(names, model.get_weights())])
+    compile_kwargs = {'loss': 'mse'}
+    if name == 'two-in-two-out':
+        compile_kwargs['loss_weights'] = [1., 0.5]
+    return model, compile_kwargs, _in_dtype(x, dtype), _in_dtype(y, dtype)
+
+
+def _in_dtype(data, dtype):
+    if isinstance(data, list):
+        return [_in_dtype(d, dtype) for d in data]
+    return data if data.dtype.kind == 'i' else data.astype(dtype)

@@ -1,0 +1,86 @@
+"""Drive a tf.keras optimizer with chosen gradients and losses, one step at a
+time, in each way TensorFlow can run it: a TensorFlow 1 graph (through
+``get_updates``, as TF 1's Keras trains), or eagerly, in a ``tf.function``
+and in an XLA-compiled ``tf.function`` (through ``minimize``, as TF 2's
+Keras trains)."""
+import tensorflow as tf
+
+from legacy_rprop.tfkeras.backend import jit_compile_keyword
+
+EAGER = tf.executing_eagerly()
+
+# every way this TensorFlow runs a training step
+MODES = (['eager', 'function'] + (['xla'] if jit_compile_keyword() else [])
+         if EAGER else ['graph'])
+
+
+class Feeder(object):
+    """Optimizer steps on variables for the loss ``make_loss(params,
+    inputs)``, with `inputs` (arrays of the given shapes and dtypes) fed anew
+    each step."""
+
+    def __init__(self, optimizer, initial_weights, mode, make_loss, input_specs,
+                 constraints=None):
+        constraints = constraints or [None] * len(initial_weights)
+        self.optimizer, self.mode, self.make_loss = optimizer, mode, make_loss
+        # resource variables, as tf.keras' layers make them on TensorFlow 1 too
+        variable = (tf.Variable if EAGER
+                    else lambda *a, **k: tf.compat.v1.Variable(*a, use_resource=True, **k))
+        self.params = [variable(w, name='p%d' % i, constraint=c)
+                       for i, (w, c) in enumerate(zip(initial_weights, constraints))]
+        if mode == 'graph':
+            v1 = tf.compat.v1
+            self.inputs = [v1.placeholder(dtype, shape) for shape, dtype in input_specs]
+            self.loss = make_loss(self.params, self.inputs)
+            self.updates = optimizer.get_updates(self.loss, self.params)
+            self.session = tf.keras.backend.get_session()
+            self.session.run(v1.variables_initializer(self.params + optimizer.weights))
+        else:
+            options = {jit_compile_keyword(): True} if mode == 'xla' else {}
+            self._step = (self._eager_step if mode == 'eager'
+                          else tf.function(self._eager_step, **options))
+
+    def _eager_step(self, *inputs):
+        self.optimizer.minimize(lambda: self.make_loss(self.params, inputs), self.params)
+        return self.make_loss(self.params, inputs)
+
+    def step(self, *inputs):
+        """Run one training step; return the loss value the step saw."""
+        if self.mode == 'graph':
+            return self.session.run([self.loss] + self.updates,
+                                    dict(zip(self.inputs, inputs)))[0]
+        return self._step(*[tf.constant(x) for x in inputs]).numpy()
+
+    def values(self, variables):
+        if self.mode == 'graph':
+            return self.session.run(list(variables))
+        return [v.numpy() for v in variables]
+
+    def weights(self):
+        return self.values(self.params)
+
+    def slots(self, slot):
+        """The optimizer's `slot` for every parameter, as arrays."""
+        return self.values([self.optimizer.get_slot(p, slot) for p in self.params])
+
+
+def fed_gradients(params, inputs):
+    """``sum(p * G) - stop_gradient(sum(p * G)) + E``: its value is E and
+    its gradient with respect to p is G (inputs: G for each p, then E)."""
+    grads, loss_value = inputs[:-1], inputs[-1]
+    linear = tf.add_n([tf.reduce_sum(p * g) for p, g in zip(params, grads)])
+    return linear - tf.stop_gradient(linear) + loss_value
+
+
+class GradientFeeder(Feeder):
+    """Variables whose gradient and loss are whatever the test feeds in."""
+
+    def __init__(self, optimizer, initial_weights, mode, constraints=None):
+        dtype = initial_weights[0].dtype
+        specs = [(w.shape, w.dtype) for w in initial_weights] + [((), dtype)]
+        super(GradientFeeder, self).__init__(optimizer, initial_weights, mode, fed_gradients,
+                                             specs, constraints)
+
+    def step(self, grads, loss=0.):
+        return super(GradientFeeder, self).step(*(list(grads) + [self.params[0].dtype
+                                                                 .as_numpy_dtype(loss)]))
