@@ -1,7 +1,10 @@
 """Drive an optimizer with chosen gradients and losses, one step at a time."""
 import contextlib
 
+import numpy as np
 from keras import backend as K
+
+from support.reference import flushed
 
 
 class GradientFeeder(object):
@@ -27,19 +30,48 @@ class GradientFeeder(object):
         self.grads = [K.placeholder(shape=w.shape, dtype=str(w.dtype), name='g%d' % i)
                       for i, w in enumerate(initial_weights)]
         self.loss_value = K.placeholder(shape=(), dtype=str(self.dtype), name='loss')
-        loss = self.loss_value + sum(K.sum((p - K.stop_gradient(p)) * g)
-                                     for p, g in zip(self.params, self.grads))
+        # each weight read once: two reads of it may see values before and after
+        # the step's write
+        reads = [K.identity(p) for p in self.params]
+        loss = self.loss_value + sum(K.sum((r - K.stop_gradient(r)) * g)
+                                     for r, g in zip(reads, self.grads))
         self.optimizer = optimizer
+        delivered = []
+        get_gradients = optimizer.get_gradients
+
+        def recorded(*args, **kwargs):  # the gradients the update is given
+            delivered[:] = get_gradients(*args, **kwargs)
+            return delivered
+
+        optimizer.get_gradients = recorded
         updates = optimizer.get_updates(loss=loss, params=listed(self.params))
-        self._step = K.function(self.grads + [self.loss_value], [loss],
+        del optimizer.get_gradients
+        self._step = K.function(self.grads + [self.loss_value], [loss] + list(delivered),
                                 updates=updates)
 
     def step(self, grads, loss=0.):
-        """Run one training step; return the loss value the graph saw."""
-        return self._step(list(grads) + [self.dtype.type(loss)])[0]
+        """Run one training step; return the loss value the graph saw.
+
+        `delivered` is then the gradients the update got: the fed ones, but
+        where the backend flushed a subnormal gradient to zero (TensorFlow
+        does in some graphs, not in others)."""
+        outputs = self._step(list(grads) + [self.dtype.type(loss)])
+        self.delivered = outputs[1:]
+        for fed, got in zip(grads, self.delivered):
+            changed = ~same_or_flushed(np.asarray(fed, got.dtype), got)
+            assert not changed.any(), 'gradients changed on the way: %s -> %s' % (
+                np.asarray(fed)[changed][:5], got[changed][:5])
+        return outputs[0]
 
     def weights(self):
         return K.batch_get_value(self.params)
+
+
+def same_or_flushed(fed, got):
+    """Where `got` is `fed`, or `fed` flushed to zero (NaN equal to NaN)."""
+    def same(a, b):
+        return (a == b) | (np.isnan(a) & np.isnan(b)) if a.dtype.kind == 'f' else a == b
+    return same(fed, got) | same(flushed(fed), got)
 
 
 def tensorflow_graph():

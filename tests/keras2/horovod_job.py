@@ -2,7 +2,9 @@
 worker on its half of the data (tests/test_horovod.py).
 
     horovod_job.py compare OUT.json EPOCHS
-        every variant; rank 0 writes the weights and step sizes
+        every variant, on the test classifier and on the zoo's embedding
+        model (a sparse gradient, which Horovod gathers); rank 0 writes the
+        weights and step sizes
     horovod_job.py checkpoint DIR EPOCHS [KILL_AT]
         iRprop+, resuming from DIR's newest checkpoint (written by rank 0
         every epoch); with KILL_AT, rank 1 kills itself with SIGKILL after
@@ -20,6 +22,7 @@ from keras import backend as K
 from legacy_rprop import VARIANTS, RProp, load_latest_checkpoint
 from legacy_rprop.horovod import DistributedOptimizer, custom_objects
 from models import N_SAMPLES, classifier, data
+from support import zoo
 
 
 def shard():
@@ -33,19 +36,33 @@ def broadcast():
     return [hvd.callbacks.BroadcastGlobalVariablesCallback(0)]
 
 
+def embedding_model(optimizer):
+    """The zoo's embedding model and this worker's half of its data."""
+    model, compile_kwargs, x, y = zoo.build(keras, 'embedding-pooling', 'float32')
+    model.compile(optimizer, **compile_kwargs)
+    size = len(x) // hvd.size()
+    part = slice(hvd.rank() * size, (hvd.rank() + 1) * size)
+    return model, x[part], y[part]
+
+
 def compare(out, epochs):
-    x, y = shard()
     result = {}
-    for variant in VARIANTS:
-        K.clear_session()
-        model = classifier(DistributedOptimizer(RProp(variant=variant, init_alpha=0.01)))
-        model.fit(x, y, batch_size=len(x), epochs=epochs, shuffle=False, verbose=0,
-                  callbacks=broadcast())
-        n = len(model.trainable_weights)
-        state = model.optimizer.get_weights_per_tensor()
-        result[variant] = {'weights': [w.tolist() for w in model.get_weights()],
-                           'step_sizes': [s.tolist() for s in state[:n]],
-                           'last_state': float(state[-1].reshape(-1)[0])}
+    for model_name in ('classifier', 'embedding'):
+        for variant in VARIANTS:
+            K.clear_session()
+            optimizer = DistributedOptimizer(RProp(variant=variant, init_alpha=0.01))
+            if model_name == 'classifier':
+                model, (x, y) = classifier(optimizer), shard()
+            else:
+                model, x, y = embedding_model(optimizer)
+            model.fit(x, y, batch_size=len(x), epochs=epochs, shuffle=False, verbose=0,
+                      callbacks=broadcast())
+            n = len(model.trainable_weights)
+            state = model.optimizer.get_weights_per_tensor()
+            result['%s %s' % (model_name, variant)] = {
+                'weights': [w.tolist() for w in model.get_weights()],
+                'step_sizes': [s.tolist() for s in state[:n]],
+                'last_state': float(state[-1].reshape(-1)[0])}
     if hvd.rank() == 0:
         with open(out, 'w') as f:
             json.dump(result, f)

@@ -5,10 +5,13 @@ import warnings
 import keras
 import numpy as np
 import pytest
+from keras import backend as K
 
+from harness import in_keras_graph
 from legacy_rprop import VARIANTS, FullBatchCheck, MiniBatchError, OptimizerStateError, RProp
 from models import N_SAMPLES, classifier, data
 from support.reference import assert_bits_equal
+from support.streams import gradient_stream
 
 EPOCHS = 15
 # a new graph for the next model (TensorFlow; Theano has no session)
@@ -39,17 +42,20 @@ def fit(optimizer, batch_size, epochs=EPOCHS, x=None, y=None, callbacks=()):
 
 def assert_same_steps(full, accumulated, n_params, label):
     """Every epoch: the same step sizes (bit for bit) and the same signs of
-    the stored gradients, and the weights within float rounding."""
+    the stored gradients, and the weights and (iRprop+) the compared loss,
+    the mean over the epoch's samples, within float rounding."""
     for epoch, (w_full, w_acc) in enumerate(zip(full.weights, accumulated.weights)):
         where = '%s, epoch %d' % (label, epoch + 1)
         for a, b in zip(w_acc, w_full):
             np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7, err_msg=where)
         s_full, s_acc = full.state[epoch], accumulated.state[epoch]
         for k in range(n_params):  # step_size_0 .. step_size_n-1 come first
-            np.testing.assert_array_equal(s_acc[k], s_full[k], err_msg='step sizes, ' + where)
-            np.testing.assert_array_equal(np.sign(s_acc[n_params + k]),
-                                          np.sign(s_full[n_params + k]),
-                                          err_msg='signs of prev_grad, ' + where)
+            assert_bits_equal(s_acc[k], s_full[k], err_msg='step sizes, ' + where)
+            assert_bits_equal(np.sign(s_acc[n_params + k]), np.sign(s_full[n_params + k]),
+                              err_msg='signs of prev_grad, ' + where)
+        if len(s_full) % n_params:  # iRprop+: prev_loss after the slots
+            np.testing.assert_allclose(s_acc[len(s_full) - 1], s_full[-1], rtol=1e-6,
+                                       err_msg='prev_loss, ' + where)
 
 
 @pytest.mark.parametrize('nonfinite', ['skip', 'propagate'])
@@ -75,21 +81,48 @@ def test_k_batches_make_the_step_of_one_full_batch(variant, k, nonfinite):
         assert len(names) == len(full_model.optimizer.weights)
 
 
-@pytest.mark.parametrize('variant', ['Rprop-', 'iRprop+'])
-def test_a_nonfinite_gradient_in_one_batch_skips_the_step_as_in_a_full_batch(variant):
-    """Sample 30 (in the 4th batch of 10) has a NaN input: the epoch's
-    gradient is NaN wherever it reaches, and those elements skip the step,
-    in the full batch as in the accumulated one."""
-    x, y = data()
-    x = x.copy()
-    x[30, 2] = np.nan
-    _, full, _ = fit(RProp(variant=variant, init_alpha=0.01), N_SAMPLES, epochs=3, x=x, y=y)
-    _, accumulated, _ = fit(RProp(variant=variant, init_alpha=0.01, batches_per_step=7), 10,
-                            epochs=3, x=x, y=y)
-    first_layer = full.weights[-1][0]
-    assert np.isfinite(first_layer).all()
-    np.testing.assert_array_equal(first_layer[2], classifier(RProp()).get_weights()[0][2])
-    assert_same_steps(full, accumulated, 4, variant)
+def batch_gradient_step(optimizer, weights):
+    """A training step whose batch is the rows of a placeholder: the loss's
+    gradient is their mean (so each row is one sample's gradient)."""
+    with in_keras_graph():
+        p = K.variable(weights)
+        rows = K.placeholder(shape=(None,) + weights.shape)
+        read = K.identity(p)
+        loss = K.sum((read - K.stop_gradient(read)) * K.mean(rows, axis=0))
+        step = K.function([rows], [loss], updates=optimizer.get_updates(loss=loss, params=[p]))
+    return p, step
+
+
+@pytest.mark.parametrize('variant', sorted(VARIANTS))
+def test_a_nonfinite_gradient_in_one_batch_skips_only_its_elements(variant):
+    """64 samples' gradients in 7 batches (the last of 4); sample 30's is NaN
+    in element 2 and +inf in element 5: those elements keep their weight and
+    state for the step, bit for bit, and every other element makes the step
+    of one full batch (within the rounding of the sums)."""
+    rng = np.random.RandomState(3)
+    samples = gradient_stream([(N_SAMPLES, 8)], 4, seed=4)
+    samples[2][0][30, 2], samples[2][0][30, 5] = np.nan, np.inf  # in step 3
+    weights = rng.normal(size=8).astype('float32')
+    full_p, full_step = batch_gradient_step(RProp(variant=variant, init_alpha=0.01), weights)
+    optimizer = RProp(variant=variant, init_alpha=0.01, batches_per_step=7)
+    p, step = batch_gradient_step(optimizer, weights)
+    for t, (rows,) in enumerate(samples):
+        before, state_before = K.get_value(p), optimizer.get_weights_per_tensor()
+        full_step([rows])
+        for start in range(0, N_SAMPLES, 10):
+            step([rows[start:start + 10]])
+        got, want = K.get_value(p), K.get_value(full_p)
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7, err_msg='step %d' % t)
+        if t == 2:
+            for k in (2, 5):
+                assert_bits_equal(got[k], before[k])
+                for now, then in zip(optimizer.get_weights_per_tensor(), state_before):
+                    if np.ndim(now):
+                        assert_bits_equal(now[k], then[k])
+            # the others made their step: each stored its new gradient (or 0)
+            stepped = np.delete(np.arange(8), [2, 5])
+            prev_grad = optimizer.get_weights_per_tensor()[1]
+            assert (prev_grad[stepped] != state_before[1][stepped]).all()
 
 
 def batches_from_disk(size=10):

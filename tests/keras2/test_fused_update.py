@@ -11,7 +11,7 @@ from legacy_rprop.core import switches
 from legacy_rprop.keras2 import backend, fusion
 from harness import GradientFeeder, in_keras_graph, tensorflow_graph
 from legacy_rprop import VARIANTS, RProp
-from support.reference import Reference, assert_bits_equal
+from support.reference import Reference, assert_bits_equal, state_per_tensor
 from support.streams import gradient_stream, loss_stream
 from support.processes import same_imports
 
@@ -29,17 +29,21 @@ def unfused(update, groups, first_output_shapes):
     return outputs
 
 
+def poisoned_stream(steps=STEPS):
+    stream = gradient_stream(SHAPES, steps, seed=3)
+    stream[5][0][1, 2] = np.nan
+    stream[9][1][0] = np.inf
+    return stream
+
+
 def trajectory(variant, nonfinite, steps=STEPS):
     """Weights and optimizer state after every step of a fixed stream."""
     rng = np.random.RandomState(0)
     weights = [rng.normal(size=s).astype('float32') for s in SHAPES]
-    stream = gradient_stream(SHAPES, steps, seed=3)
-    stream[5][0][1, 2] = np.nan
-    stream[9][1][0] = np.inf
     optimizer = RProp(variant=variant, nonfinite=nonfinite, init_alpha=0.01)
     feeder = GradientFeeder(optimizer, weights)
     history = []
-    for grads, loss in zip(stream, loss_stream(steps, seed=4)):
+    for grads, loss in zip(poisoned_stream(steps), loss_stream(steps, seed=4)):
         feeder.step(grads, loss)
         history.append(feeder.weights() + optimizer.get_weights())
     return history
@@ -50,13 +54,10 @@ def fuse_from(monkeypatch, elements):
     monkeypatch.setattr(switches, 'XLA_FROM', elements)
 
 
-@pytest.mark.parametrize('path', ['fused', 'chosen by size'])
 @pytest.mark.parametrize('nonfinite', ['skip', 'propagate'])
 @pytest.mark.parametrize('variant', sorted(VARIANTS))
-def test_fused_update_equals_the_plain_graph_bit_for_bit(variant, nonfinite, path,
-                                                         monkeypatch):
-    if path == 'fused':
-        fuse_from(monkeypatch, 0)
+def test_fused_update_equals_the_plain_graph_bit_for_bit(variant, nonfinite, monkeypatch):
+    fuse_from(monkeypatch, 0)
     fused = trajectory(variant, nonfinite)
     monkeypatch.setattr(legacy_rprop.keras2.optimizers, 'fused', unfused)
     plain = trajectory(variant, nonfinite)
@@ -65,6 +66,37 @@ def test_fused_update_equals_the_plain_graph_bit_for_bit(variant, nonfinite, pat
             assert_bits_equal(a, b, err_msg='%s: array %d after step %d' % (variant, k, t + 1))
     if nonfinite == 'propagate':
         assert np.isnan(fused[-1][0]).any()  # the NaN really went through
+
+
+@pytest.mark.parametrize('side', ['below', 'at'])
+@pytest.mark.parametrize('nonfinite', ['skip', 'propagate'])
+@pytest.mark.parametrize('variant', sorted(VARIANTS))
+def test_either_side_of_the_xla_threshold_the_update_is_the_reference_s(variant, nonfinite,
+                                                                         side, monkeypatch):
+    """The path a model's size chooses (XLA from `switches.XLA_FROM`
+    weights on, the plain graph below; Theano's loop at any size), each
+    against the NumPy reference, NaN and infinity included."""
+    rng = np.random.RandomState(0)
+    weights = [rng.normal(size=s).astype('float32') for s in SHAPES]
+    size = sum(w.size for w in weights)
+    fuse_from(monkeypatch, size if side == 'at' else size + 1)
+    feeder = GradientFeeder(RProp(variant=variant, nonfinite=nonfinite, init_alpha=0.01),
+                            weights)
+    references = [Reference(variant, w, init_alpha=0.01, nonfinite=nonfinite,
+                            flush_subnormals=backend.FLUSHES_SUBNORMALS) for w in weights]
+    for t, (grads, loss) in enumerate(zip(poisoned_stream(), loss_stream(STEPS, seed=4))):
+        seen_loss = feeder.step(grads, loss)  # NaN with a NaN gradient (harness)
+        for reference, g in zip(references, grads):
+            reference.update(g, seen_loss)
+        label = '%s, %s, step %d' % (variant, side, t + 1)
+        for got, reference in zip(feeder.weights(), references):
+            assert_bits_equal(got, reference.w, err_msg=label)
+        state, expected = feeder.optimizer.get_weights_per_tensor(), state_per_tensor(references)
+        assert len(state) == len(expected)
+        for got, want in zip(state, expected):
+            assert_bits_equal(got, want, err_msg=label)
+    if backend.IS_TENSORFLOW:  # the path the size chose
+        assert len(xla_scopes()) == (1 if side == 'at' and fusion.use_xla() else 0)
 
 
 @pytest.mark.parametrize('variant', sorted(VARIANTS))
@@ -122,7 +154,7 @@ def compiled_by_xla(op):
     return '_XlaCompile' in op.node_def.attr and op.get_attr('_XlaCompile')
 
 
-def test_only_the_rule_is_fused_and_the_backward_pass_stays_out(monkeypatch):
+def test_only_the_rule_is_fused_and_the_backward_pass_stays_out(monkeypatch, not_applicable):
     """The fused update is the rule alone.  On TensorFlow XLA's clustering
     grows a compiled cluster over every neighbouring op it can compile, so
     the gradients and the concatenations are marked not to be; on a
@@ -164,7 +196,8 @@ def test_only_the_rule_is_fused_and_the_backward_pass_stays_out(monkeypatch):
     assert 'ConcatV2' in {op.type for op in not_compiled}
     session = getattr(K, 'get_session', None)
     if session is None or not hasattr(function, 'updates_op'):
-        return  # TensorFlow 2: no session to trace
+        return not_applicable('the trace: Keras 2.3.1 runs its step on TensorFlow 2 as a '
+                              'function, with no session to trace (the marks are checked)')
     import tensorflow as tf
     metadata = tf.RunMetadata()
     feed = dict(zip(function.inputs, [x, y, np.ones(len(x), 'float32')]))

@@ -5,13 +5,16 @@ import os
 import subprocess
 import sys
 
+import keras
 import numpy as np
 import pytest
 from keras import backend as K
 
 from legacy_rprop import VARIANTS, RProp
 from models import classifier, fit_full_batch
+from support import zoo
 from support.processes import same_imports
+from support.reference import assert_bits_equal
 
 pytestmark = pytest.mark.horovod
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -28,25 +31,47 @@ def horovodrun(*args):
         env=same_imports(), cwd=HERE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def test_two_workers_on_half_the_data_each_make_the_steps_of_one_process(tmp_path):
-    out = str(tmp_path / 'two_workers.json')
-    assert horovodrun('compare', out, EPOCHS) == 0
-    with open(out) as f:
-        workers = json.load(f)
+def one_process(model_name, variant):
+    """The model trained by one process on all the data."""
+    optimizer = RProp(variant=variant, init_alpha=0.01)
+    if model_name == 'classifier':
+        model = classifier(optimizer)
+        losses = fit_full_batch(model, EPOCHS)
+    else:
+        model, compile_kwargs, x, y = zoo.build(keras, 'embedding-pooling', 'float32')
+        model.compile(optimizer, **compile_kwargs)
+        losses = model.fit(x, y, batch_size=len(x), epochs=EPOCHS, shuffle=False,
+                           verbose=0).history['loss']
+    assert losses[-1] < 0.9 * losses[0]
+    return model
+
+
+@pytest.mark.parametrize('model_name', ['classifier', 'embedding'])
+def test_two_workers_on_half_the_data_each_make_the_steps_of_one_process(model_name,
+                                                                          workers):
+    """The embedding's gradient is sparse: Horovod gathers its rows from the
+    workers, and the optimizer makes the dense gradient they stand for."""
     for variant in sorted(VARIANTS):
         K.clear_session()
-        model = classifier(RProp(variant=variant, init_alpha=0.01))
-        losses = fit_full_batch(model, EPOCHS)
-        assert losses[-1] < 0.9 * losses[0]
-        for got, want in zip(workers[variant]['weights'], model.get_weights()):
+        model = one_process(model_name, variant)
+        result = workers['%s %s' % (model_name, variant)]
+        for got, want in zip(result['weights'], model.get_weights()):
             np.testing.assert_allclose(np.array(got, 'float32'), want, rtol=1e-6, atol=1e-7,
                                        err_msg=variant)
         state = model.optimizer.get_weights_per_tensor()
-        for got, want in zip(workers[variant]['step_sizes'],
-                             state[:len(model.trainable_weights)]):
-            np.testing.assert_array_equal(np.array(got, 'float32'), want, err_msg=variant)
+        for got, want in zip(result['step_sizes'], state[:len(model.trainable_weights)]):
+            assert_bits_equal(np.array(got, 'float32'), want, err_msg=variant)
         if variant == 'iRprop+':  # the loss it compares is that of all the data
-            np.testing.assert_allclose(workers[variant]['last_state'], state[-1], rtol=1e-6)
+            np.testing.assert_allclose(result['last_state'], state[-1], rtol=1e-6)
+
+
+@pytest.fixture(scope='module')
+def workers(tmp_path_factory):
+    """What two workers on half the data each ended with (horovod_job.py)."""
+    out = str(tmp_path_factory.mktemp('horovod') / 'two_workers.json')
+    assert horovodrun('compare', out, EPOCHS) == 0
+    with open(out) as f:
+        return json.load(f)
 
 
 def test_a_killed_worker_leaves_checkpoints_that_resume_exactly(tmp_path):

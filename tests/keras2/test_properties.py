@@ -10,12 +10,10 @@ from keras import backend as K
 
 from harness import GradientFeeder
 from legacy_rprop import VARIANTS, RProp
-from support.reference import Reference, assert_bits_equal
+from legacy_rprop.keras2.backend import FLUSHES_SUBNORMALS
+from support.reference import Reference, assert_bits_equal, state_per_tensor
 
 MAX_ELEMENTS = 3000
-# |g| within 10**(-15 .. 15), so that g * g_prev stays a normal float32
-# (TensorFlow flushes subnormal numbers to zero, NumPy does not)
-LOG_MAGNITUDE = 15
 
 shapes = st.integers(0, 4).flatmap(
     lambda ndim: st.lists(st.integers(1, 3000 if ndim == 1 else 55 if ndim == 2
@@ -34,30 +32,38 @@ def hyperparameters(draw):
                 scale_down=draw(st.floats(0.01, 0.99)))
 
 
+def magnitudes(rng, shape, dtype):
+    """Magnitudes across the whole range of `dtype`, log-uniform from its
+    smallest subnormal number to its largest number."""
+    info = np.finfo(dtype)
+    smallest = np.log10(info.tiny * info.eps)  # the smallest subnormal
+    return (10. ** rng.uniform(smallest, np.log10(info.max), size=shape)).astype(dtype)
+
+
 @st.composite
-def streams(draw, shape):
-    """Gradients with zeros, sign flips and magnitudes from tiny to huge, and
-    losses that rise and fall; generated from a drawn seed."""
+def streams(draw, shape, dtype):
+    """Gradients with zeros of both signs, sign flips and magnitudes over the
+    whole float range (subnormal ones too), and losses that rise, fall and
+    repeat; generated from a drawn seed."""
     steps = draw(st.integers(2, 12))
     zero_fraction = draw(st.sampled_from([0., 0.1, 0.5, 1.]))
     flip_fraction = draw(st.sampled_from([0., 0.3, 0.7, 1.]))
     rng = np.random.RandomState(draw(st.integers(0, 2 ** 31 - 1)))
-    signs = rng.choice([-1., 1.], size=shape)
+    signs = rng.choice([-1., 1.], size=shape).astype(dtype)
     grads, losses = [], []
     for _ in range(steps):
         signs = np.where(rng.uniform(size=shape) < flip_fraction, -signs, signs)
-        magnitude = 10. ** rng.uniform(-LOG_MAGNITUDE, LOG_MAGNITUDE, size=shape)
         zero = rng.uniform(size=shape) < zero_fraction
-        grads.append(np.where(zero, 0., signs * magnitude))
-        losses.append(rng.uniform(0, 10))
+        grads.append(signs * np.where(zero, 0., magnitudes(rng, shape, dtype)))
+        losses.append(losses[-1] if losses and rng.uniform() < 0.2 else rng.uniform(0, 10))
     return grads, losses
 
 
 @st.composite
 def cases(draw):
     shape = draw(shapes.filter(lambda s: int(np.prod(s)) <= MAX_ELEMENTS))
-    return (shape, draw(st.sampled_from(['float32', 'float64'])),
-            draw(hyperparameters()), draw(streams(shape)))
+    dtype = draw(st.sampled_from(['float32', 'float64']))
+    return shape, dtype, draw(hyperparameters()), draw(streams(shape, dtype))
 
 
 @pytest.mark.parametrize('variant', sorted(VARIANTS))
@@ -73,17 +79,17 @@ def test_every_variant_equals_the_reference_on_random_cases(variant, case):
         w0 = np.random.RandomState(0).normal(size=shape).astype(dtype)
         optimizer = RProp(variant=variant, **hyper)
         feeder = GradientFeeder(optimizer, [w0])
-        reference = Reference(variant, w0, **hyper)
+        reference = Reference(variant, w0, flush_subnormals=FLUSHES_SUBNORMALS, **hyper)
         for t, (g, loss) in enumerate(zip(grads, losses)):
-            g = g.astype(dtype)
             feeder.step([g], loss)
-            reference.update(g, reference.dtype.type(loss))
-            got = feeder.weights()[0]
-            assert got.dtype == np.dtype(dtype)
+            reference.update(feeder.delivered[0], reference.dtype.type(loss))
             # bit for bit: the same float operations in the same order
-            assert_bits_equal(got, reference.w, err_msg='step %d' % (t + 1))
-            step = optimizer.get_weights_per_tensor()[0]
-            assert_bits_equal(step, reference.step, err_msg='step %d' % (t + 1))
+            assert_bits_equal(feeder.weights()[0], reference.w, err_msg='step %d' % (t + 1))
+            state = optimizer.get_weights_per_tensor()
+            expected = state_per_tensor([reference])
+            assert len(state) == len(expected)
+            for k, (got, want) in enumerate(zip(state, expected)):
+                assert_bits_equal(got, want, err_msg='state %d, step %d' % (k, t + 1))
     finally:
         K.set_floatx('float32')
 

@@ -13,7 +13,7 @@ from support.streams import gradient_stream, loss_stream
 from legacy_rprop import (VARIANTS, FullBatchCheck, MiniBatchError,
                           OptimizerStateError, RProp)
 from models import N_SAMPLES, classifier, data, fit_full_batch, train_function
-from support.reference import Reference, assert_bits_equal
+from support.reference import Reference, assert_bits_equal, state_per_tensor
 
 SHAPES = [(6, 4), (4,)]
 STEPS = 40
@@ -66,9 +66,9 @@ def test_skip_leaves_nonfinite_elements_exactly_as_they_were(variant, pattern):
         if pattern != 'few' and t in BAD_STEPS:  # nothing moved at all, not a bit
             for b, a in zip(before, after):
                 assert_bits_equal(a, b, err_msg='step %d' % (t + 1))
-    slots = VARIANTS[variant].slots
-    expected = [ref.state()[slot] for slot in slots for ref in references]
-    for got, want in zip(optimizer.get_weights_per_tensor(), expected):
+    state, expected = optimizer.get_weights_per_tensor(), state_per_tensor(references)
+    assert len(state) == len(expected)
+    for got, want in zip(state, expected):
         assert_bits_equal(got, want)
 
 
@@ -91,7 +91,28 @@ def test_propagate_poisons_exactly_the_nan_elements_like_keras_builtins(variant)
             ref.update(g, seen_loss)
     for got, ref, bad in zip(feeder.weights(), clean, poisoned_at):
         assert np.all(np.isnan(got[bad]))
-        np.testing.assert_array_equal(got[~bad], ref.w[~bad])
+        assert_bits_equal(got[~bad], ref.w[~bad])
+
+
+@pytest.mark.parametrize('variant', sorted(VARIANTS))
+def test_a_constraint_leaves_an_element_skipped_for_its_gradient_alone(variant):
+    """MaxNorm rescales a whole column; an element whose gradient is NaN or
+    infinite keeps its weight anyway, bit for bit, while its column's other
+    elements step and are rescaled."""
+    from keras.constraints import MaxNorm
+    w0 = (3 * np.random.RandomState(9).normal(size=(6, 4))).astype('float32')
+    feeder = GradientFeeder(RProp(variant=variant, init_alpha=0.05), [w0],
+                            constraints=[MaxNorm(1.)])
+    grads = gradient_stream([(6, 4)], 1, seed=10)[0]
+    grads[0][1, 2], grads[0][4, 0] = np.nan, np.inf
+    feeder.step(grads, 1.)
+    got = feeder.weights()[0]
+    assert_bits_equal(got[[1, 4], [2, 0]], w0[[1, 4], [2, 0]])
+    norms = np.sqrt(np.sum(got ** 2, axis=0))
+    assert np.all(norms[[1, 3]] <= 1. + 1e-6)  # the constraint acted (they were ~7)
+    others = np.ones_like(got, bool)
+    others[[1, 4], [2, 0]] = False
+    assert np.all(got[others] != w0[others])  # stepped, and rescaled
 
 
 def test_step_sizes_stay_within_their_bounds_over_a_long_run():

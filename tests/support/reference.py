@@ -1,30 +1,33 @@
 """NumPy reference of the five Rprop rules, written from their definitions.
 
 Each rule works on one array of weights, element by element, in the dtype of
-its inputs (float32 in the tests), in the order the definitions state.  The
-four variants of the literature compare the signs of g and g_prev:
+its inputs, in the order the definitions state.  The four variants of the
+literature compare the signs of g and g_prev:
 
     s = sign(g_prev) * sign(g)
     s > 0:  D = min(D * eta_plus,  D_max)
     s < 0:  D = max(D * eta_minus, D_min)
     s = 0:  D unchanged
 
-keras-answer (the Keras answer's class) tests the product p = g_prev * g
-itself:  D = min(D*eta_plus, D_max) if p > 0 else max(D*eta_minus, D_min);
-    w -= sign(g) * D;  g_prev = g.
-
-On a backend that treats subnormal numbers as zero (`flush_subnormals`:
-TensorFlow, XLA), a subnormal gradient arrives as a zero of its sign (its
-own backward pass flushes it), and keras-answer's subnormal product is 0.
 Rprop-:   w -= sign(g) * D;  g_prev = g
 iRprop-:  if s < 0: g = 0;  w -= sign(g) * D;  g_prev = g
 Rprop+:   s < 0: dw = -dw_prev, g_prev = 0;  else dw = -sign(g) * D, g_prev = g;
           w += dw
 iRprop+:  as Rprop+, but on s < 0 dw = -dw_prev only if E_t > E_(t-1), else 0
 
+keras-answer (the Keras answer's class) tests the product p = g_prev * g
+itself:  D = min(D*eta_plus, D_max) if p > 0 else max(D*eta_minus, D_min);
+    w -= sign(g) * D;  g_prev = g.
+
 With nonfinite='skip', an element whose gradient is NaN or +-inf keeps its
 weight and state for that step, and a non-finite loss does not replace the
 previous loss.
+
+`flush_subnormals` models a backend that treats subnormal numbers as zero
+(TensorFlow's CPU kernels, XLA): every computation sees a subnormal input as
+a zero of its sign, and flushes a subnormal result (keras-answer's product)
+to zero; a value only stored, not computed with (g as g_prev), keeps its
+bits.
 """
 import numpy as np
 
@@ -36,8 +39,8 @@ class Reference(object):
                  scale_down=0.5, min_alpha=1e-6, max_alpha=50., nonfinite='skip',
                  flush_subnormals=False):
         self.variant = variant
-        self.flush_subnormals = flush_subnormals
         self.skip_nonfinite = nonfinite == 'skip'
+        self.seen = flushed if flush_subnormals else np.asarray
         self.dtype = weights.dtype
         cast = self.dtype.type
         self.eta_plus, self.eta_minus = cast(scale_up), cast(scale_down)
@@ -50,21 +53,19 @@ class Reference(object):
 
     def update(self, g, loss=None):
         """Apply one step with gradient `g` (and loss `loss` for iRprop+)."""
-        g = np.asarray(g, dtype=self.dtype)
-        if self.flush_subnormals:
-            g = flushed(g)
-        w, step, g_prev, dw_prev = self.w, self.step, self.g_prev, self.dw_prev
+        stored = np.asarray(g, dtype=self.dtype)
+        g, g_prev = self.seen(stored), self.seen(self.g_prev)
+        w, step, dw_prev = self.w, self.step, self.dw_prev
         new_w, new_step = w.copy(), step.copy()
-        new_g_prev, new_dw = g.copy(), np.zeros_like(w)
+        new_g_prev, new_dw = stored.copy(), np.zeros_like(w)
         loss_rose = self.prev_loss is not None and loss > self.prev_loss
+        zero = self.dtype.type(0)
         for i in np.ndindex(*w.shape):
             if self.skip_nonfinite and not np.isfinite(g[i]):
-                new_g_prev[i], new_dw[i] = g_prev[i], dw_prev[i]
+                new_g_prev[i], new_dw[i] = self.g_prev[i], dw_prev[i]
                 continue
             if self.variant == 'keras-answer':
-                s = g_prev[i] * g[i]
-                if self.flush_subnormals and abs(s) < np.finfo(self.dtype).tiny:
-                    s = self.dtype.type(0)
+                s = self.seen(g_prev[i] * g[i])
             else:
                 s = np.sign(g_prev[i]) * np.sign(g[i])
             if self.variant == 'keras-answer':
@@ -80,16 +81,16 @@ class Reference(object):
             if self.variant in ('keras-answer', 'Rprop-'):
                 new_w[i] = w[i] - np.sign(g[i]) * new_step[i]
             elif self.variant == 'iRprop-':
-                gi = self.dtype.type(0) if s < 0 else g[i]
-                new_w[i] = w[i] - np.sign(gi) * new_step[i]
-                new_g_prev[i] = gi
-            else:
                 if s < 0:
-                    undo = self.variant == 'Rprop+' or loss_rose
-                    new_dw[i] = -dw_prev[i] if undo else self.dtype.type(0)
-                    new_g_prev[i] = 0
-                else:
-                    new_dw[i] = -np.sign(g[i]) * new_step[i]
+                    new_g_prev[i] = zero
+                new_w[i] = w[i] - np.sign(zero if s < 0 else g[i]) * new_step[i]
+            elif s < 0:  # Rprop+, iRprop+
+                undo = self.variant == 'Rprop+' or loss_rose
+                new_dw[i] = -dw_prev[i] if undo else zero
+                new_g_prev[i] = zero
+                new_w[i] = w[i] + new_dw[i]
+            else:
+                new_dw[i] = -np.sign(g[i]) * new_step[i]
                 new_w[i] = w[i] + new_dw[i]
         self.w, self.step, self.g_prev, self.dw_prev = (
             new_w, new_step, new_g_prev, new_dw)
@@ -103,6 +104,21 @@ class Reference(object):
         if self.variant in ('Rprop+', 'iRprop+'):
             state['prev_move'] = self.dw_prev
         return state
+
+    def previous_loss(self):
+        """iRprop+'s remembered loss, +inf before the first step."""
+        return self.dtype.type(np.inf if self.prev_loss is None else self.prev_loss)
+
+
+def state_per_tensor(references):
+    """The state of the references of a model's weight arrays in the order
+    of the multi-backend optimizer's ``get_weights_per_tensor``: each slot
+    for every array, then (iRprop+) the previous loss."""
+    slots = list(references[0].state())
+    arrays = [ref.state()[slot] for slot in slots for ref in references]
+    if references[0].variant == 'iRprop+':
+        arrays.append(references[0].previous_loss())
+    return arrays
 
 
 def flushed(x):

@@ -24,8 +24,9 @@ def initial_weights(seed=0):
 
 
 def gradient_stream(shapes, steps, seed, zero_fraction=0.15, flip_fraction=0.3):
-    """Gradients with runs of equal signs, sign flips, exact zeros and a wide
-    range of magnitudes, as float32 arrays: a list (per step) of lists."""
+    """Gradients with runs of equal signs, sign flips, exact zeros (+0.0
+    and -0.0) and a wide range of magnitudes, as float32 arrays: a list (per
+    step) of lists."""
     rng = np.random.RandomState(seed)
     signs = [rng.choice([-1., 1.], size=s) for s in shapes]
     stream = []
@@ -36,12 +37,15 @@ def gradient_stream(shapes, steps, seed, zero_fraction=0.15, flip_fraction=0.3):
             signs[k] = np.where(flip, -signs[k], signs[k])
             magnitude = 10. ** rng.uniform(-6, 3, size=shape)
             zero = rng.uniform(size=shape) < zero_fraction
-            grads.append(np.where(zero, 0., signs[k] * magnitude).astype('float32'))
+            grads.append(np.where(zero, signs[k] * 0., signs[k] * magnitude).astype('float32'))
         stream.append(grads)
     return stream
 
 
 def loss_stream(steps, seed):
-    """Loss values that rise and fall (a random walk), float32."""
+    """Loss values that rise and fall (a random walk), and every fourth
+    equal to the one before (iRprop+'s E_t = E_(t-1): not a rise), float32."""
     rng = np.random.RandomState(seed)
-    return (10. + np.cumsum(rng.normal(size=steps))).astype('float32')
+    losses = (10. + np.cumsum(rng.normal(size=steps))).astype('float32')
+    losses[4::4] = losses[3::4][:len(losses[4::4])]
+    return losses

@@ -18,6 +18,9 @@ run is the same on every backend; `build` returns the model uncompiled
 with ``compile`` arguments and ``fit`` data.
 """
 import numpy as np
+import pytest
+
+from support.reference import assert_bits_equal
 
 MODELS = ('embedding-pooling', 'embedding-lstm', 'embedding-gru', 'conv-batchnorm',
           'conv-batchnorm-dropout', 'two-in-two-out', 'time-distributed', 'frozen-layer')
@@ -103,3 +106,75 @@ def _in_dtype(data, dtype):
     if isinstance(data, list):
         return [_in_dtype(d, dtype) for d in data]
     return data if data.dtype.kind == 'i' else data.astype(dtype)
+
+
+EPOCHS, SAVED_AFTER = 4, 2
+
+
+class Flavour(object):
+    """What the zoo's check needs of a Keras flavour: its `keras` module,
+    its `clear_session`, the optimizer class, and how the model is saved
+    (`suffix` of the file) and loaded (`load`, None: ``keras.models.load_model``)."""
+
+    def __init__(self, keras, rprop_class, clear_session, suffix='.h5', load=None):
+        self.keras, self.rprop_class, self.clear_session = keras, rprop_class, clear_session
+        self.suffix, self.load = suffix, load or keras.models.load_model
+
+
+def _fit(model, x, y, epochs, initial_epoch=0):
+    history = model.fit(x, y, batch_size=SAMPLES, epochs=epochs,
+                        initial_epoch=initial_epoch, shuffle=False, verbose=0)
+    return history.history['loss']
+
+
+def _train_and_save(flavour, name, dtype, optimizer, path):
+    model, compile_kwargs, x, y = build(flavour.keras, name, dtype)
+    model.compile(optimizer=optimizer, **compile_kwargs)
+    losses = _fit(model, x, y, SAVED_AFTER)
+    model.save(path)
+    saved_state = [np.array(w) for w in model.optimizer.get_weights()]
+    losses += _fit(model, x, y, EPOCHS, SAVED_AFTER)
+    return (losses, saved_state, model.get_weights(),
+            [np.array(w) for w in model.optimizer.get_weights()], x, y)
+
+
+def check_trains_saves_loads_and_resumes(flavour, name, variant, dtype, directory,
+                                         not_applicable):
+    """The zoo model `name` in `dtype` trains with `variant` (its loss falls
+    in EPOCHS epochs), is saved after SAVED_AFTER, loads without
+    custom_objects with the optimizer's state bit for bit, and trains on to
+    the weights, state and losses of the run that went straight on, bit for
+    bit.  Where it fails, Keras' own Adam must fail on the same case too:
+    then the case is not applicable, for the reason Adam gives."""
+    keras = flavour.keras
+    keras.backend.set_floatx(dtype)
+    path = str(directory / ('model' + flavour.suffix))
+    try:
+        losses, saved_state, weights, state, x, y = _train_and_save(
+            flavour, name, dtype, flavour.rprop_class(variant=variant, init_alpha=0.05), path)
+    except Exception as error:
+        flavour.clear_session()
+        with pytest.raises(type(error)):
+            _train_and_save(flavour, name, dtype, keras.optimizers.Adam(), path)
+        return not_applicable('%s in %s: Keras itself cannot train it here (Adam fails '
+                              'too: %s)' % (name, dtype, str(error).splitlines()[0][:120]))
+    assert np.all(np.isfinite(losses)) and losses[-1] < losses[0], losses
+
+    flavour.clear_session()
+    resumed = flavour.load(path)  # no custom_objects
+    assert type(resumed.optimizer) is flavour.rprop_class
+    assert resumed.optimizer.variant == variant
+    loaded_state = [np.array(w) for w in resumed.optimizer.get_weights()]
+    assert len(loaded_state) == len(saved_state) > 0
+    for got, want in zip(loaded_state, saved_state):
+        assert_bits_equal(got, want)
+    resumed_losses = _fit(resumed, x, y, EPOCHS, SAVED_AFTER)
+    if name in RANDOM_IN_TRAINING:  # Dropout draws new masks after the load
+        assert np.all(np.isfinite(resumed_losses))
+        return None
+    np.testing.assert_array_equal(resumed_losses, losses[SAVED_AFTER:])
+    for got, want in zip(resumed.get_weights(), weights):
+        assert_bits_equal(got, want)
+    for got, want in zip(resumed.optimizer.get_weights(), state):
+        assert_bits_equal(np.array(got), want)
+    return None

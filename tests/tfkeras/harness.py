@@ -63,13 +63,21 @@ class Feeder(object):
         """The optimizer's `slot` for every parameter, as arrays."""
         return self.values([self.optimizer.get_slot(p, slot) for p in self.params])
 
+    def prev_loss(self):
+        """iRprop+'s remembered loss."""
+        (variable,) = [w for w in self.optimizer.weights if 'prev_loss' in w.name]
+        return self.values([variable])[0]
+
 
 def fed_gradients(params, inputs):
-    """``sum(p * G) - stop_gradient(sum(p * G)) + E``: its value is E and
-    its gradient with respect to p is G (inputs: G for each p, then E)."""
+    """``E + sum((p - stop_gradient(p)) * G)``: its value is E (for every
+    finite G) and its gradient with respect to p is G (inputs: G for each p,
+    then E).  Each p is read once: in a TensorFlow 1 graph two reads may see
+    values before and after the step's write."""
     grads, loss_value = inputs[:-1], inputs[-1]
-    linear = tf.add_n([tf.reduce_sum(p * g) for p, g in zip(params, grads)])
-    return linear - tf.stop_gradient(linear) + loss_value
+    reads = [tf.identity(p) for p in params]
+    return loss_value + tf.add_n([tf.reduce_sum((r - tf.stop_gradient(r)) * g)
+                                  for r, g in zip(reads, grads)])
 
 
 class GradientFeeder(Feeder):

@@ -8,16 +8,20 @@ from harness import MODES, GradientFeeder
 from legacy_rprop.tfkeras import VARIANTS, RProp, Rprop
 from support.reference import Reference, assert_bits_equal
 from support.streams import HYPER_SETS, SHAPES, STEPS, gradient_stream, initial_weights, loss_stream
+from legacy_rprop.core.tensorflow_ops import FLUSHES_SUBNORMALS
+
 
 def run_against_reference(optimizer, variant, hyper, mode, stream=None, constraints=None,
-                          reference_constraints=None, nonfinite='skip'):
-    weights = initial_weights()
+                          reference_constraints=None, nonfinite='skip', dtype='float32'):
+    weights = [w.astype(dtype) for w in initial_weights()]
     feeder = GradientFeeder(optimizer, weights, mode, constraints)
-    references = [Reference(variant, w, nonfinite=nonfinite, **hyper) for w in weights]
+    references = [Reference(variant, w, nonfinite=nonfinite,
+                            flush_subnormals=FLUSHES_SUBNORMALS, **hyper) for w in weights]
     grads_per_step, losses = stream or (gradient_stream(SHAPES, STEPS, seed=1),
                                         loss_stream(STEPS, seed=2))
     flips = zeros = 0
     for t, (grads, loss) in enumerate(zip(grads_per_step, losses)):
+        grads, loss = [g.astype(dtype) for g in grads], np.dtype(dtype).type(loss)
         with np.errstate(invalid='ignore'):  # the poisoned stream's NaN
             for ref, g in zip(references, grads):
                 flips += np.sum(ref.g_prev * g < 0)
@@ -36,6 +40,9 @@ def run_against_reference(optimizer, variant, hyper, mode, stream=None, constrai
                 assert_bits_equal(got, ref.state()[slot],
                                   err_msg='%s, %s: %s of parameter %d after step %d'
                                   % (variant, mode, slot, k, t + 1))
+        if VARIANTS[variant].uses_loss:
+            assert_bits_equal(feeder.prev_loss(), references[0].previous_loss(),
+                              err_msg='%s, %s: prev_loss after step %d' % (variant, mode, t + 1))
     # the stream really exercised the interesting cases
     assert flips > 200 and zeros > 200
     return feeder
@@ -48,6 +55,12 @@ def test_every_step_matches_reference(variant, hyper_set, mode):
     hyper = HYPER_SETS[hyper_set]
     feeder = run_against_reference(RProp(variant=variant, **hyper), variant, hyper, mode)
     assert feeder.values([feeder.optimizer.iterations]) == [STEPS]
+
+
+@pytest.mark.parametrize('mode', MODES)
+@pytest.mark.parametrize('variant', sorted(VARIANTS))
+def test_float64_weights_match_the_reference_in_their_own_precision(variant, mode):
+    run_against_reference(RProp(variant=variant), variant, {}, mode, dtype='float64')
 
 
 @pytest.mark.parametrize('mode', MODES)

@@ -192,24 +192,35 @@ def test_sparse_gradient_is_the_dense_gradient_it_stands_for(variant, mode):
     assert optimizer.sparse_updates >= 1
 
 
-def test_importing_the_flavour_imports_no_multi_backend_keras():
-    """Not `legacy_rprop`, and no multi-backend Keras even where one is
-    installed (the TensorFlow 1.15 environment has Keras 2.3.1 too; on
-    TensorFlow 2.6+, ``keras`` is tf.keras itself)."""
+@pytest.mark.parametrize('module', ['legacy_rprop.tfkeras', 'legacy_rprop_tfkeras'])
+def test_importing_the_flavour_imports_no_multi_backend_keras(module):
+    """Not the multi-backend flavour, and no multi-backend Keras even where
+    one is installed (the TensorFlow 1.15 environment has Keras 2.3.1 too;
+    on TensorFlow 2.6+, ``keras`` is tf.keras itself); also under the old
+    name, which warns that it is deprecated."""
     code = '\n'.join([
-        'import importlib.util, json, os, sys',
-        'import legacy_rprop_tfkeras, tensorflow as tf',
-        'imported = sorted(m for m in sys.modules if m.split(".")[0] == "legacy_rprop")',
+        'import importlib.util, json, os, sys, warnings',
+        'import tensorflow as tf',
+        'with warnings.catch_warnings(record=True) as caught:',
+        '    warnings.simplefilter("always")',
+        '    flavour = __import__("%s", fromlist=["RProp"])' % module,
+        'deprecated = [str(w.message) for w in caught if w.category is DeprecationWarning',
+        '              and "legacy_rprop_tfkeras" in str(w.message)]',
+        'other_flavours = sorted(m for m in sys.modules',
+        '                        if m.startswith(("legacy_rprop.keras2", "legacy_rprop.keras3")))',
         'keras_imported = "keras" in sys.modules',
         'tf_keras_is_keras = tf.keras.Model.__module__.startswith("keras.")',
         'spec = importlib.util.find_spec("keras")',
         'multi_backend = spec is not None and any(',
         '    os.path.isdir(os.path.join(p, "legacy")) for p in spec.submodule_search_locations)',
-        'print(json.dumps([imported, keras_imported, tf_keras_is_keras, multi_backend]))'])
+        'print(json.dumps([flavour.RProp.__module__, deprecated, other_flavours, keras_imported,',
+        '                  tf_keras_is_keras, multi_backend]))'])
     out = subprocess.check_output([sys.executable, '-c', code], env=same_imports(), cwd=HERE)
-    imported, keras_imported, tf_keras_is_keras, multi_backend = json.loads(
-        out.decode('utf-8').strip().splitlines()[-1])
-    assert imported == []
+    rprop_module, deprecated, other_flavours, keras_imported, tf_keras_is_keras, \
+        multi_backend = json.loads(out.decode('utf-8').strip().splitlines()[-1])
+    assert rprop_module == 'legacy_rprop.tfkeras.optimizers'
+    assert len(deprecated) == (module == 'legacy_rprop_tfkeras')
+    assert other_flavours == []
     if multi_backend:  # installed, so it must have been left alone
         assert not keras_imported
     else:
