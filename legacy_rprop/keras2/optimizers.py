@@ -101,8 +101,8 @@ class RProp(RpropArguments, Optimizer):
 
     def _create_state(self, slots):
         """``{slot: [vector of each group]}``, and `weights` in the saved order."""
-        state = {slot: [self._state_variable(slot, dtype, members)
-                        for dtype, members in self.layout.groups] for slot in slots}
+        state = {slot: [self._state_variable(slot, k) for k in range(len(self.layout.groups))]
+                 for slot in slots}
         self.weights = [vector for slot in slots for vector in state[slot]]
         return state
 
@@ -158,7 +158,7 @@ class RProp(RpropArguments, Optimizer):
         for name, value in shared.items():
             inputs[name] = value if name == 'loss_rose' else K.cast(value, dtype)
         if self.batches_per_step > 1:
-            inputs['grad_sum'] = self._state_variable('grad_sum', dtype, members)
+            inputs['grad_sum'] = self._state_variable('grad_sum', k)
         return inputs
 
     def _constrained(self, params, members, grads, inputs, new_weights):
@@ -188,16 +188,17 @@ class RProp(RpropArguments, Optimizer):
         """Load state saved by `get_weights` (or by ``model.save``).
 
         Also takes the state as versions 0.1.0 to 0.4.0 saved it, one array
-        per slot and weight tensor (`get_weights_per_tensor`), and converts
-        it.  Raises `OptimizerStateError` if the arrays do not have the
-        number and shapes this optimizer holds for this model (state of
-        another variant or of another model); nothing is loaded then.
+        per slot and weight tensor (`get_weights_per_tensor`), and as
+        versions 0.5.x did, one vector per slot and dtype, and converts it.
+        Raises `OptimizerStateError` if the arrays do not have the number and
+        shapes this optimizer holds for this model in any of these layouts
+        (state of another variant or of another model); nothing is loaded
+        then.
         """
         layout = getattr(self, 'layout', None)
         flat_shapes = [tuple(K.int_shape(w)) for w in self.weights]
-        if layout is not None and [tuple(np.shape(w)) for w in weights] == \
-                layout.per_tensor_shapes(flat_shapes) != flat_shapes:
-            weights = layout.from_per_tensor(weights, flat_shapes)
+        if layout is not None:
+            weights = layout.converted(weights, flat_shapes) or weights
         check_state_fits(type(self).__name__, self.variant, self.weights, flat_shapes, weights)
         seen = [float(np.asarray(value))
                 for name, value in zip(state_names(self.weights), weights)
@@ -220,13 +221,12 @@ class RProp(RpropArguments, Optimizer):
         layout = getattr(self, 'layout', None)
         return [] if layout is None else layout.to_per_tensor(self.get_weights())
 
-    def _state_variable(self, slot, dtype, members):
-        """One slot's state for the weights `members` (of one `dtype`), as
-        one vector; named by the slot alone where the model has one dtype."""
+    def _state_variable(self, slot, k):
+        """One slot's state for the weights of group k, as one vector."""
+        dtype, members = self.layout.groups[k]
         initial = self.hyper.init_alpha if slot == 'step_size' else 0.
         value = np.full(self.layout.group_size(members), initial, dtype=dtype)
-        name = slot if len(self.layout.groups) == 1 else '%s_%s' % (slot, dtype)
-        return K.variable(value, dtype=dtype, name=name)
+        return K.variable(value, dtype=dtype, name=self.layout.name(slot, k))
 
 
 Rprop = question_class(RProp)

@@ -1,7 +1,9 @@
 """The update as one loop over memory (XLA on TensorFlow from
-`XLA_FROM_ELEMENTS` weights on, one C loop on Theano): same numbers as the
-plain graph of the rule on every path the choice can take, state memory
-reused, views as gradients."""
+`switches.XLA_FROM` weights on, one C loop on Theano): the numbers of the
+NumPy reference and of the plain graph of the rule on every path the choice
+can take, state memory reused, views as gradients."""
+import os
+
 import numpy as np
 import pytest
 from keras import backend as K
@@ -266,6 +268,20 @@ def test_one_switch_turns_the_fused_update_off_on_every_backend(switch):
         assert on[2] is True  # the C loop on this CPU
 
 
+def test_the_fused_update_runs_where_this_stack_has_it(not_applicable):
+    """XLA on TensorFlow where tox says this stack has it exactly
+    (LEGACY_RPROP_EXPECT_XLA), the C loop on Theano: a probe that failed
+    would fall back to the plain graph silently, with the same numbers."""
+    if not backend.IS_TENSORFLOW:
+        assert fusion.USE_THEANO_LOOP
+        return None
+    expected = os.environ.get('LEGACY_RPROP_EXPECT_XLA')
+    if expected is None:
+        return not_applicable('LEGACY_RPROP_EXPECT_XLA is not set (tox sets it)')
+    assert fusion.use_xla() == (expected == '1')
+    return None
+
+
 def test_the_size_from_which_xla_compiles_is_set_by_the_environment():
     code = 'from legacy_rprop.core import switches; print(switches.XLA_FROM)'
     assert run_python(code).stdout.split()[-1] == '2000'
@@ -287,7 +303,7 @@ def xla_scopes():
 @pytest.mark.parametrize('variant', sorted(VARIANTS))
 def test_every_tensor_of_a_step_is_updated_in_one_computation(variant, size, monkeypatch):
     """One rule per step over all tensors: on Theano one C loop; on
-    TensorFlow one XLA computation for a model of `XLA_FROM_ELEMENTS`
+    TensorFlow one XLA computation for a model of `switches.XLA_FROM`
     weights or more, the plain graph for a smaller one."""
     shapes = [(5, 3), (3,), (3, 2), (2,)]
     fuse_from(monkeypatch, 26 if size == 'large' else 27)  # 26 weights

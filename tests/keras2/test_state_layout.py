@@ -1,9 +1,10 @@
-"""The optimizer state's layout (one vector per slot and dtype) against the
-per-tensor layout of versions 0.1.0 to 0.4.0: both ways, every kind of
-array (slots, scalars, sums, counters), weights of two dtypes."""
+"""The optimizer state's layout (one vector per slot for the small tensors of
+each dtype, one for each large tensor) against the per-tensor layout of
+versions 0.1.0 to 0.4.0 and the by-dtype one of 0.5.x: both ways, every kind
+of array (slots, scalars, sums, counters), weights of two dtypes."""
 import numpy as np
 
-from legacy_rprop.core.layout import StateLayout
+from legacy_rprop.core.layout import ALONE_FROM, StateLayout
 
 SHAPES = [(3, 2), (4,), (), (2, 1)]
 DTYPES = ['float32', 'float64', 'float32', 'float64']
@@ -45,3 +46,31 @@ def test_per_tensor_and_back_gives_every_array_unchanged():
     for got, want in zip(back, original):
         assert np.asarray(got).dtype == np.asarray(want).dtype
         np.testing.assert_array_equal(got, want)
+
+
+def test_a_large_tensor_has_vectors_of_its_own_and_0_5_state_converts():
+    """Tensors of ALONE_FROM elements or more are groups of their own (no
+    concatenation copies them); 0.5.x kept one vector per slot and dtype,
+    which `converted` turns into this layout, and back, element for element."""
+    shapes = [(3,), (ALONE_FROM,), (2, 2), (ALONE_FROM + 1,), (5,)]
+    dtypes = ['float32', 'float32', 'float64', 'float32', 'float64']
+    layout = StateLayout(shapes, dtypes)
+    assert layout.groups == [('float32', [0]), ('float32', [1]), ('float64', [2, 4]),
+                             ('float32', [3])]
+    assert [layout.name('step_size', k) for k in range(4)] == [
+        'step_size_float32', 'step_size_float32_1', 'step_size_float64', 'step_size_float32_3']
+    kinds = ['slot', 'scalar', 'slot']
+    flat_shapes = layout.flat_shapes(kinds)
+    assert flat_shapes == [(3,), (ALONE_FROM,), (9,), (ALONE_FROM + 1,), (),
+                           (3,), (ALONE_FROM,), (9,), (ALONE_FROM + 1,)]
+    rng = np.random.RandomState(1)
+    by_dtype = layout.by_dtype()
+    assert by_dtype.groups == [('float32', [0, 1, 3]), ('float64', [2, 4])]
+    old = [np.asarray(rng.normal(size=s), d) for s, d in zip(
+        by_dtype.flat_shapes(kinds), ['float32', 'float64', 'float32', 'float32', 'float64'])]
+    new = layout.converted(old, flat_shapes)
+    assert [a.shape for a in new] == flat_shapes
+    for got, want in zip(layout.to_per_tensor(new), by_dtype.to_per_tensor(old)):
+        assert np.asarray(got).dtype == np.asarray(want).dtype
+        np.testing.assert_array_equal(got, want)
+    assert layout.converted(old[:-1], flat_shapes) is None  # another state: no layout fits

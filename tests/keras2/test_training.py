@@ -103,3 +103,41 @@ def test_state_in_the_per_tensor_layout_loads_and_trains_on_exactly(variant):
     fit_full_batch(resumed, 5)
     for got, want in zip(resumed.get_weights(), straight.get_weights()):
         assert_bits_equal(got, want)
+
+
+@pytest.mark.parametrize('variant', ['keras-answer', 'iRprop+'])
+def test_state_in_the_layout_of_0_5_loads_and_trains_on_exactly(variant):
+    """A model with a large weight tensor (256 x 300: a state vector of its
+    own), its state as 0.5.x saved it (one vector per slot and dtype), set
+    into a new optimizer: training on gives the weights of training
+    straight through."""
+    from keras.layers import Dense
+    from keras.models import Sequential
+    rng = np.random.RandomState(0)
+    x, y = rng.normal(size=(32, 256)).astype('float32'), rng.normal(size=(32, 1))
+
+    def model():
+        m = Sequential([Dense(300, activation='tanh', input_shape=(256,)), Dense(1)])
+        m.set_weights([rng.uniform(-0.1, 0.1, size=w.shape) for w in m.get_weights()])
+        m.compile(RProp(variant=variant, init_alpha=0.01), 'mse')
+        return m
+
+    straight = model()
+    straight.fit(x, y, batch_size=32, epochs=3, shuffle=False, verbose=0)
+    layout = straight.optimizer.layout
+    assert len(layout.groups) == 2  # the kernel alone, the other three together
+    kinds = layout.kinds([w.shape for w in straight.optimizer.get_weights()])
+    by_dtype = layout.by_dtype()
+    old = by_dtype.from_per_tensor(straight.optimizer.get_weights_per_tensor(),
+                                   by_dtype.flat_shapes(kinds))
+    assert [a.shape for a in old] != [w.shape for w in straight.optimizer.get_weights()]
+    resumed = model()
+    resumed.fit(x, y, batch_size=32, epochs=1, shuffle=False, verbose=0)  # builds its state
+    resumed.set_weights(straight.get_weights())
+    resumed.optimizer.set_weights(old)
+    for got, want in zip(resumed.optimizer.get_weights(), straight.optimizer.get_weights()):
+        assert_bits_equal(got, want)
+    for m in (straight, resumed):
+        m.fit(x, y, batch_size=32, epochs=3, shuffle=False, verbose=0)
+    for got, want in zip(resumed.get_weights(), straight.get_weights()):
+        assert_bits_equal(got, want)
