@@ -8,14 +8,30 @@ TOOLS = $(CACHE)/tools/bin
 DEMO_ENV ?= py37-tensorflow
 DEMO_ARGS ?=
 
-.PHONY: test demo bench bench-torch
+# `make test DOCKER_TEST=0` leaves the Docker images out
+DOCKER_TEST ?= 1
+REPORTS = $(CURDIR)/.tox/reports
 
-# every tox environment (every stack), two at a time; fails if any fails or
-# skips a test
+.PHONY: test docker-test demo bench bench-torch
+
+# every tox environment (every stack), two at a time, and beside them both
+# Docker images built and used (docker-test; its log at the end); fails if
+# anything fails or skips a test
 test:
 	tools/bootstrap
 	$(TOOLS)/hadolint docker/theano.Dockerfile docker/tensorflow.Dockerfile
-	$(TOOLS)/tox run-parallel -p 2 --parallel-no-spinner $(TOX_ARGS)
+	mkdir -p $(REPORTS)
+	if [ "$(DOCKER_TEST)" = 1 ]; then python3 tools/docker_test.py $(REPORTS) \
+	    > $(REPORTS)/docker-test.log 2>&1 & fi; docker=$$!; \
+	$(TOOLS)/tox run-parallel -p 2 --parallel-no-spinner $(TOX_ARGS); tox=$$?; \
+	if [ "$(DOCKER_TEST)" = 1 ]; then wait $$docker; docker=$$?; \
+	    cat $(REPORTS)/docker-test.log; else docker=0; fi; \
+	exit $$(( tox || docker ))
+
+# both Docker images built from this checkout's files, their test suites,
+# demo, a mounted script and pins checked (tools/docker_test.py)
+docker-test:
+	python3 tools/docker_test.py $(REPORTS)
 
 # the demo on one backend; writes demo-output/demo.{md,json,png}
 # (`tox run --notest` builds the environment and installs the package from

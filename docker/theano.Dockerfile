@@ -1,18 +1,26 @@
-# legacy_rprop on Keras 2.3.1 + theano-pymc 1.0.10, Python 3.7, OpenBLAS.
+# legacy_rprop on Keras 2.3.1 + theano-pymc 1.0.10, Python 3.7, OpenBLAS; the
+# original Theano 1.0.5 stacks of docs/stacks.md by build arguments.
 #   docker build -f docker/theano.Dockerfile -t legacy-rprop:theano .
-#   docker run --rm legacy-rprop:theano                         # the test suite
+#   docker run --rm legacy-rprop:theano                          # the test suite
+#   docker run --rm -v "$PWD:/work" legacy-rprop:theano python train.py
 #   docker run --rm -v "$PWD/demo-output:/out" legacy-rprop:theano demo
-# The pins come from requirements/, as in tox's py37-theano environment.
+# The pins come from requirements/, as in tox's py37-theano environment;
+# Keras 2.3.1 on Theano 1.0.5, for instance:
+#   docker build -f docker/theano.Dockerfile -t legacy-rprop:keras2.3.1-theano1.0.5 \
+#     --build-arg STACK=requirements/stacks/keras2.3.1-theano1.0.5.txt \
+#     --build-arg EXPECT_STACK="keras==2.3.1 theano==1.0.5" .
+# Theano compiles C code while it runs: g++ and OpenBLAS stay in the image.
 FROM python:3.7.17-slim-bookworm
 
-# Theano compiles C code: g++, and OpenBLAS for its BLAS calls
 RUN apt-get update \
     && apt-get install -y --no-install-recommends g++=4:12.2.0-3 libopenblas-dev=0.3.21+ds-4 \
     && rm -rf /var/lib/apt/lists/*
 
+ARG STACK=requirements/theano.txt
+ARG EXPECT_STACK="keras==2.3.1 theano-pymc==1.0.10"
 ENV KERAS_BACKEND=theano \
     LEGACY_RPROP_EXPECT_BACKEND=theano \
-    LEGACY_RPROP_EXPECT_STACK="keras==2.3.1 theano-pymc==1.0.10" \
+    LEGACY_RPROP_EXPECT_STACK=$EXPECT_STACK \
     THEANO_FLAGS=floatX=float32,blas.ldflags=-lopenblas,base_compiledir=/cache/theano \
     TF_CPP_MIN_LOG_LEVEL=2 \
     PYTHONHASHSEED=0 \
@@ -21,13 +29,12 @@ ENV KERAS_BACKEND=theano \
 
 WORKDIR /app
 COPY requirements/ requirements/
-RUN pip install -r requirements/test.txt -r requirements/theano.txt -r requirements/demo.txt
-COPY setup.py README.md LICENSE tox.ini ./
-COPY legacy_rprop/ legacy_rprop/
+RUN pip install -r requirements/test.txt -r "$STACK" -r requirements/demo.txt
+# the source tree but what .dockerignore leaves out: every module setup.py
+# packages, the tests and what they read
+COPY . .
 RUN pip install --no-deps .
-COPY tests/ tests/
-COPY docker/ docker/
 
-WORKDIR /app/tests
+WORKDIR /work
 ENTRYPOINT ["/app/docker/entrypoint"]
-CMD ["pytest", "-m", "not crossbackend and not horovod"]
+CMD ["test"]

@@ -40,14 +40,14 @@ class RProp(RpropArguments, Optimizer):
         """The gradient of `loss` for each of `params`, dense (an embedding's
         too: the rows it does not reach have gradient 0) and clipped as Keras
         clips; a ValueError names the weights the loss has no gradient for."""
-        not_float = ['%s (%s)' % (p.name, K.dtype(p)) for p in params
+        not_float = ['%s (%s)' % (_name(p), K.dtype(p)) for p in params
                      if not K.dtype(p).startswith('float')]
         if not_float:
             raise ValueError('%s trains float weights only, and got %s among the trainable '
                              'weights: make them non-trainable.'
                              % (type(self).__name__, ', '.join(not_float)))
         grads = backend.gradients(loss, params)
-        missing = ['%s (%s)' % (p.name, K.dtype(p)) for p, g in zip(params, grads) if g is None]
+        missing = ['%s (%s)' % (_name(p), K.dtype(p)) for p, g in zip(params, grads) if g is None]
         if missing:
             raise ValueError(
                 '%s has no gradient of the loss for the trainable weights %s: the loss '
@@ -230,6 +230,11 @@ class RProp(RpropArguments, Optimizer):
 
 
 Rprop = question_class(RProp)
+
+
+def _name(variable):
+    """A variable's name, without TensorFlow's output index (``:0``)."""
+    return variable.name.split(':')[0]
 
 
 def _distinct(params):

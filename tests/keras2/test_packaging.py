@@ -1,8 +1,7 @@
-"""The Docker images run what tox runs: same pins, environment and command.
-
-No Docker engine runs in CI, so the Dockerfiles are checked statically here
-(hadolint runs in `make test`): a green tox environment is evidence for the
-image of the same backend."""
+"""Packaging: the Docker images run what tox runs (same pins, environment
+and command: read from the files here, built and run by tools/docker_test.py
+in `make test`), the make targets install before they run, setup.py names
+the tested Pythons and requires no Keras, what each import imports."""
 import configparser
 import json
 import os
@@ -60,7 +59,14 @@ def dockerfile(backend):
 
 
 def instructions(backend, keyword):
-    return [arg for key, arg in dockerfile(backend) if key == keyword]
+    """The instructions `keyword` of the Dockerfile, its build arguments'
+    defaults put in (``$STACK``)."""
+    defaults = dict(shlex.split(arg)[0].split('=', 1)
+                    for key, arg in dockerfile(backend) if key == 'ARG')
+    def value(match):
+        return shlex.quote(defaults.get(match.group(1), match.group(0)))
+    return [re.sub(r'\$(\w+)', value, arg)
+            for key, arg in dockerfile(backend) if key == keyword]
 
 
 def without_cache_dir(flags):
@@ -80,11 +86,17 @@ def test_image_installs_the_requirement_files_of_its_tox_environment(backend):
 
 @pytest.mark.parametrize('backend', BACKENDS)
 def test_image_runs_the_command_of_its_tox_environment(backend):
+    """By default the image runs the entrypoint's `test`: tox's command, in
+    tox's folder."""
     tox_commands = tox_values('commands', 'py37-' + backend)
     assert len(tox_commands) == 1
     tox_command = [a for a in shlex.split(tox_commands[0]) if a != '{posargs}']
-    assert json.loads(instructions(backend, 'CMD')[0]) == tox_command
-    assert instructions(backend, 'WORKDIR')[-1] == '/app/tests'  # tox: changedir tests
+    assert json.loads(instructions(backend, 'CMD')[0]) == ['test']
+    test_case = read('docker', 'entrypoint').split('    test)', 1)[1].split(';;', 1)[0]
+    lines = [line.strip() for line in test_case.strip().splitlines()]
+    assert lines[1] == 'cd /app/' + tox_values('changedir', 'py37-' + backend)[0].split('}/')[1]
+    assert shlex.split(lines[2])[:2] == ['exec', 'pytest']
+    assert shlex.split(lines[2])[1:-1] == tox_command and lines[2].endswith('"$@"')
 
 
 @pytest.mark.parametrize('backend', BACKENDS)
@@ -116,6 +128,30 @@ def test_every_copy_source_exists(backend):
     for copy in copies:
         for source in shlex.split(copy)[:-1]:
             assert os.path.exists(os.path.join(ROOT, source)), source
+
+
+@pytest.mark.parametrize('backend', BACKENDS)
+def test_the_stacks_a_dockerfile_offers_are_stacks_of_tox(backend):
+    """The build arguments its comment shows name a requirements file and
+    the versions a tox environment pins for it."""
+    offered = re.findall(r'--build-arg STACK=(\S+) \\\n#\s+--build-arg EXPECT_STACK="([^"]+)"',
+                         read('docker', backend + '.Dockerfile'))
+    assert offered
+    pinned = {}  # requirements file -> what the environments that install it pin
+    for env in tox_environments():
+        setenv = dict(re.split(r'\s*=\s*', line, maxsplit=1) for line in tox_values('setenv', env))
+        for dep in tox_values('deps', env):
+            pinned.setdefault(dep.split()[1], set()).add(setenv['LEGACY_RPROP_EXPECT_STACK'])
+    for stack, expect in offered:
+        assert os.path.exists(os.path.join(ROOT, stack)), stack
+        assert expect in pinned.get(stack, ()), stack
+
+
+def tox_environments():
+    config = configparser.ConfigParser(interpolation=None)
+    config.read_string(read('tox.ini'))
+    return [e.strip() for e in config['tox']['envlist'].replace('\n', ' ').split(',')
+            if e.strip() != 'lint']
 
 
 def test_setup_extras_pin_the_versions_of_the_requirement_files():
