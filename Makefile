@@ -1,6 +1,6 @@
-# Entry points for a fresh Debian machine with pyenv's Python 3.6, 3.7 and 3.9
+# Entry points for a fresh Debian machine with pyenv's Pythons 3.6 to 3.12
 # (see README): `make demo`, `make test`.
-export PYENV_VERSION ?= 3.11.7:3.6.15:3.7.16:3.9.18
+export PYENV_VERSION ?= 3.11.7:3.6.15:3.7.16:3.8.18:3.9.18:3.10.13:3.12.1
 CACHE ?= $(CURDIR)/.cache
 export LEGACY_RPROP_CACHE := $(CACHE)
 TOOLS = $(CACHE)/tools/bin

@@ -256,3 +256,18 @@ def test_the_multi_backend_flavour_imports_no_other_flavour():
     assert 'legacy_rprop.keras2' in modules
     assert not [m for m in modules if m.startswith(('legacy_rprop.tfkeras',
                                                     'legacy_rprop.keras3'))]
+
+
+def test_contributing_describes_every_module_and_no_other():
+    """CONTRIBUTING's layout section names each module of the package (and
+    the old name's module) in a bullet of at most two lines, and nothing
+    that is not there."""
+    section = read('CONTRIBUTING.md').split('## Layout', 1)[1].split('\n## ', 1)[0]
+    bullets = re.findall(r'^- `([^`]+\.py)`: (.+?)(?=^- |^\n)', section, re.M | re.S)
+    described = [path for path, _ in bullets]
+    modules = sorted(os.path.relpath(os.path.join(folder, name), ROOT)
+                     for folder, _, names in os.walk(os.path.join(ROOT, 'legacy_rprop'))
+                     for name in names if name.endswith('.py'))
+    assert sorted(described) == sorted(modules + ['legacy_rprop_tfkeras.py'])
+    for path, text in bullets:
+        assert len(text.strip().splitlines()) <= 2, path

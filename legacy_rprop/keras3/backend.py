@@ -1,0 +1,178 @@
+"""The one place where Keras 3's backends (TensorFlow, JAX, PyTorch) differ
+for this flavour: the element-wise `OPS` for the rules, where the step's loss
+is caught, how a sparse gradient becomes dense, and how the new values are
+written under a TensorFlow distribution strategy.
+
+Each difference is found by the backend Keras runs (``keras.backend.backend()``)
+or by looking for the feature:
+
+- the loss: Keras' trainers hand it to ``optimizer.scale_loss`` inside the
+  training step, before the gradients.  On TensorFlow and PyTorch the value
+  kept there is the step's loss, also in a compiled step; on JAX that call
+  runs inside the differentiated function, where a value kept would be the
+  differentiation's tracer, so an identity with its own gradient
+  (``jax.custom_vjp``) keeps the value its forward pass sees, which is the
+  training step's own (a concrete array, or the tracer of its ``jit``);
+- TensorFlow hands an embedding's gradient over as ``IndexedSlices``;
+- under a TensorFlow distribution strategy each replica's loss is its share
+  of the mean, and a model's weights are written from the cross-replica
+  context.
+"""
+import threading
+
+import keras
+import numpy as np
+from keras import ops as keras_ops
+
+from legacy_rprop.core.ops import Ops
+
+BACKEND = keras.backend.backend()
+if BACKEND == 'tensorflow':
+    import tensorflow as tf
+
+    from legacy_rprop.core import tensorflow_ops
+elif BACKEND == 'jax':
+    import jax
+
+# subnormal numbers count as zero on TensorFlow's CPU kernels and in XLA (JAX)
+FLUSHES_SUBNORMALS = BACKEND in ('tensorflow', 'jax')
+
+
+class _NativeOps(Ops):
+    """The contract on a backend's own tensors, through its own functions:
+    ``keras.ops`` promotes float64 to float32 (as JAX does without x64), so
+    a float64 model would be updated in float32 precision through it.
+    `functions` is the backend's module (``jax.numpy``, ``torch``)."""
+
+    def __init__(self, functions):
+        self.f = functions
+
+    def where(self, condition, if_true, if_false):
+        return self.f.where(condition, if_true, if_false)
+
+    def sign(self, x):
+        return self.f.where(self.f.isnan(x), x, self.sign_of_finite(x))
+
+    def sign_of_finite(self, x):
+        # XLA's (JAX's) sign of -0.0 is -0.0
+        return self.f.where(x == 0, self.f.zeros_like(x), self.f.sign(x))
+
+    def minimum(self, x, bound):
+        return self.f.minimum(x, bound)
+
+    def maximum(self, x, bound):
+        return self.f.maximum(x, bound)
+
+    def zeros_like(self, x):
+        return self.f.zeros_like(x)
+
+    def negative(self, x):
+        return x * -1.
+
+    def is_finite(self, x):
+        return self.f.isfinite(x)
+
+
+if BACKEND == 'tensorflow':
+    # what XLA computes exactly (jit_compile), and the plain kernels too
+    OPS = tensorflow_ops.XLA
+    _concatenate, _split = tf.concat, tf.split
+elif BACKEND == 'jax':
+    OPS = _NativeOps(jax.numpy)
+    _concatenate, _split = jax.numpy.concatenate, jax.numpy.split
+else:
+    import torch
+    OPS = _NativeOps(torch)
+    _concatenate, _split = torch.cat, torch.split
+
+
+def dense(gradient):
+    """`gradient` as the dense tensor it stands for (on TensorFlow an
+    embedding's gradient is an ``IndexedSlices``)."""
+    return tensorflow_ops.dense(gradient) if BACKEND == 'tensorflow' else gradient
+
+
+def concatenated(tensors):
+    """The elements of `tensors` as one vector (one tensor is only reshaped)."""
+    vectors = [keras_ops.reshape(t, (-1,)) for t in tensors]
+    return vectors[0] if len(vectors) == 1 else _concatenate(vectors, 0)
+
+
+def pieces(vector, shapes):
+    """`vector` cut into tensors of `shapes`: the inverse of `concatenated`."""
+    if len(shapes) == 1:
+        return [keras_ops.reshape(vector, shapes[0])]
+    sizes = [int(np.prod(shape)) for shape in shapes]
+    if BACKEND == 'jax':  # jax.numpy.split takes the cut points
+        parts = _split(vector, [int(e) for e in np.cumsum(sizes)[:-1]])
+    else:
+        parts = _split(vector, sizes)
+    return [keras_ops.reshape(part, shape) for part, shape in zip(parts, shapes)]
+
+
+class LossCatcher(object):
+    """The loss of the step being built, as the backend lets an optimizer
+    see it: `caught(loss)` in ``scale_loss`` (returns what to go on with),
+    `take()` in the update (None if no loss was caught since the last
+    take).  Per thread: a distribution strategy builds each replica's step in
+    a thread of its own."""
+
+    def __init__(self):
+        self._local = threading.local()
+        if BACKEND == 'jax':
+            @jax.custom_vjp
+            def identity(x):
+                return x
+
+            def forward(x):
+                self._local.loss = x
+                return x, None
+
+            identity.defvjp(forward, lambda _, g: (g,))
+            self._identity = identity
+
+    def caught(self, loss):
+        if BACKEND == 'jax':
+            return self._identity(loss)
+        self._local.loss = keras_ops.stop_gradient(loss)
+        return loss
+
+    def take(self):
+        loss = getattr(self._local, 'loss', None)
+        self._local.loss = None
+        return loss
+
+
+def _replicas():
+    """The TensorFlow replica context of more than one replica, or None."""
+    if BACKEND != 'tensorflow':
+        return None
+    context = tf.distribute.get_replica_context()
+    return context if context is not None and context.num_replicas_in_sync > 1 else None
+
+
+def summed_over_replicas(tensors):
+    """`tensors` (the gradients, and iRprop+'s loss: each replica's share of
+    the mean) summed over the replicas of a TensorFlow distribution strategy,
+    in one all-reduce, as Keras' own optimizers sum the gradients; `tensors`
+    elsewhere."""
+    context = _replicas()
+    if context is None:
+        return list(tensors)
+    return context.all_reduce(tf.distribute.ReduceOp.SUM, list(tensors))
+
+
+def assign_all(pairs, strategy=None):
+    """``variable.assign(value)`` for each ``(keras.Variable, value)``; under a
+    TensorFlow distribution `strategy` every replica's copy from its
+    replica's value, as Keras' own optimizers write them."""
+    if _replicas() is None:
+        for variable, value in pairs:
+            variable.assign(value)
+        return
+
+    def update(distribution, pairs):
+        for variable, value in pairs:
+            distribution.extended.update(variable.value, lambda v, x: v.assign(x),
+                                         args=(value,), group=False)
+    tf.__internal__.distribute.interim.maybe_merge_call(update, strategy, list(pairs))

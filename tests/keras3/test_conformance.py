@@ -1,0 +1,113 @@
+"""Every rule of the Keras 3 flavour against the NumPy reference, step by
+step, in every way this backend runs a training step (harness.MODES), bit
+for bit: every weight and every state array, prev_loss included."""
+import numpy as np
+import pytest
+
+from harness import BACKEND, MODES, GradientFeeder, cases
+from legacy_rprop.keras3 import VARIANTS, RProp, Rprop
+from legacy_rprop.keras3.backend import FLUSHES_SUBNORMALS
+from support.reference import Reference, assert_bits_equal, state_per_tensor
+from support.streams import HYPER_SETS, SHAPES, STEPS, gradient_stream, initial_weights, loss_stream
+
+
+def run_against_reference(optimizer, variant, hyper, mode, stream=None, nonfinite='skip',
+                          dtype='float32', steps=STEPS):
+    weights = [w.astype(dtype) for w in initial_weights()]
+    feeder = GradientFeeder(optimizer, weights, mode)
+    references = [Reference(variant, w, nonfinite=nonfinite,
+                            flush_subnormals=FLUSHES_SUBNORMALS, **hyper) for w in weights]
+    grads_per_step, losses = stream or (gradient_stream(SHAPES, steps, seed=1),
+                                        loss_stream(steps, seed=2))
+    for t, (grads, loss) in enumerate(zip(grads_per_step, losses)):
+        grads, loss = [g.astype(dtype) for g in grads], np.dtype(dtype).type(loss)
+        seen = feeder.step(grads, loss)
+        if nonfinite == 'skip':  # with 'propagate' a NaN weight makes the loss NaN
+            assert seen == loss or (np.isnan(seen) and np.isnan(loss)), (seen, loss)
+        for reference, g in zip(references, grads):
+            reference.update(g, np.dtype(dtype).type(seen))
+        label = '%s, %s, step %d' % (variant, mode, t + 1)
+        for got, reference in zip(feeder.weights(), references):
+            assert_bits_equal(got, reference.w, err_msg=label)
+        state, expected = optimizer.get_weights_per_tensor(), state_per_tensor(references)
+        assert len(state) == len(expected), label
+        for k, (got, want) in enumerate(zip(state, expected)):
+            assert_bits_equal(got, want, err_msg='%s: state %d' % (label, k))
+    return feeder
+
+
+@pytest.mark.parametrize('variant, hyper_set, mode', cases(
+    sorted(VARIANTS), sorted(HYPER_SETS), representative=lambda _, h: h == 'defaults'))
+def test_every_step_matches_reference(variant, hyper_set, mode):
+    hyper = HYPER_SETS[hyper_set]
+    run_against_reference(RProp(variant=variant, **hyper), variant, hyper, mode)
+
+
+@pytest.mark.parametrize('variant, mode', cases(sorted(VARIANTS),
+                                               representative=lambda v: v == 'Rprop+'))
+def test_float64_weights_match_the_reference_in_their_own_precision(variant, mode,
+                                                                    not_applicable):
+    import keras
+    if BACKEND == 'jax':
+        import jax
+        if not jax.config.jax_enable_x64:
+            return not_applicable('JAX computes in float64 only with jax_enable_x64 '
+                                  '(JAX_ENABLE_X64=1); without it float64 is float32')
+    keras.backend.set_floatx('float64')
+    run_against_reference(RProp(variant=variant), variant, {}, mode, dtype='float64')
+
+
+@pytest.mark.parametrize('variant, mode', cases(sorted(VARIANTS),
+                                               representative=lambda v: v == 'iRprop-'))
+def test_propagate_policy_is_the_same_rule(variant, mode):
+    run_against_reference(RProp(variant=variant, nonfinite='propagate'), variant, {}, mode,
+                          nonfinite='propagate')
+
+
+def poisoned_stream(seed=3):
+    """The usual stream with NaN, +inf and -inf in a few elements (and a NaN
+    loss) on some steps."""
+    grads_per_step = gradient_stream(SHAPES, STEPS, seed=seed)
+    losses = loss_stream(STEPS, seed=seed + 1)
+    rng = np.random.RandomState(seed + 2)
+    for t in (5, 6, 17, 30, 77):
+        for g in grads_per_step[t][:2]:
+            flat = g.reshape(-1)
+            flat[rng.choice(flat.size, size=3, replace=False)] = [np.nan, np.inf, -np.inf]
+        losses[t] = np.nan
+    return grads_per_step, losses
+
+
+@pytest.mark.parametrize('variant, nonfinite, mode', cases(
+    sorted(VARIANTS), ['skip', 'propagate'], representative=lambda v, n: v == 'iRprop+'))
+def test_nonfinite_gradients_and_losses_as_the_reference(variant, nonfinite, mode):
+    hyper = dict(init_alpha=0.05)
+    run_against_reference(RProp(variant=variant, nonfinite=nonfinite, **hyper), variant,
+                          hyper, mode, stream=poisoned_stream(), nonfinite=nonfinite)
+
+
+@pytest.mark.parametrize('mode', sorted(MODES))
+def test_question_class_is_rprop_plus_under_its_own_names(mode):
+    hyper = dict(init_alpha=0.01, scale_up=1.3, scale_down=0.4, min_alpha=1e-4, max_alpha=2.)
+    optimizer = Rprop(init_step=0.01, posStep=1.3, negStep=0.4, minStep=1e-4, maxStep=2.)
+    run_against_reference(optimizer, 'Rprop+', hyper, mode)
+
+
+@pytest.mark.parametrize('variant, mode', cases(sorted(VARIANTS),
+                                               representative=lambda v: v == 'Rprop-'))
+def test_tiny_gradients_adapt_the_step_size_as_any_others(variant, mode):
+    """Gradients whose products underflow keep or flip their sign; the
+    answer's rule tests the product, as the reference says."""
+    tiny = np.finfo('float32').tiny
+    magnitudes = np.array([tiny ** 0.5 * 1e-2, tiny * 1e3, 1e-20, 1.], 'float32')
+    signs = [1., 1., -1., -1., 1., 1.]
+    optimizer = RProp(variant=variant, init_alpha=0.01)
+    feeder = GradientFeeder(optimizer, [np.zeros(4, 'float32')], mode)
+    reference = Reference(variant, np.zeros(4, 'float32'), init_alpha=0.01,
+                          flush_subnormals=FLUSHES_SUBNORMALS)
+    for t, sign in enumerate(signs):
+        feeder.step([sign * magnitudes], loss=float(t % 2))
+        reference.update(sign * magnitudes, np.float32(t % 2))
+        assert_bits_equal(feeder.weights()[0], reference.w, err_msg='step %d' % (t + 1))
+        for got, want in zip(optimizer.get_weights_per_tensor(), state_per_tensor([reference])):
+            assert_bits_equal(got, want, err_msg='step %d' % (t + 1))
