@@ -11,10 +11,15 @@ with like on a shared machine.  Prints
 ms per step and each Rprop variant's step as a multiple of Adam's; with
 ``--json FILE`` also writes the numbers.  ``--flavour tf.keras`` runs the
 same with TensorFlow's own Keras and `legacy_rprop.tfkeras` (against
-tf.keras' SGD and Adam), on TensorFlow 1.15.
+tf.keras' SGD and Adam of the same optimizer API): on TensorFlow 1.15 each
+step is a ``train_on_batch``, on TensorFlow 2 a ``tf.function`` of the
+model's ``train_step`` (what ``fit`` runs per batch; ``train_on_batch``
+there builds a data iterator per call, some 20 ms).  ``--legacy-api`` times
+the classes of tf.keras' legacy optimizer API on TensorFlow 2.11+ (RProp
+then updates one tensor at a time).
 
     python benchmarks/model_sweep.py [--backend theano|tensorflow] [--models ...]
-    python benchmarks/model_sweep.py --flavour tf.keras [--models ...]
+    python benchmarks/model_sweep.py --flavour tf.keras [--legacy-api] [--models ...]
 """
 import argparse
 import json
@@ -39,7 +44,7 @@ RPROP = OPTIMIZERS[2:]
 
 # which Keras the sweep runs: multi-backend Keras with `legacy_rprop`, or
 # TensorFlow's own with `legacy_rprop.tfkeras` (--flavour tf.keras)
-FLAVOUR = {'name': 'keras'}
+FLAVOUR = {'name': 'keras', 'legacy_api': False}
 
 
 def keras_module():
@@ -75,9 +80,12 @@ def optimizer_named(name):
     """Keras' SGD or Adam, or `RProp` with variant `name`, of the flavour."""
     if FLAVOUR['name'] == 'tf.keras':
         from legacy_rprop.tfkeras import RProp
+        from legacy_rprop.tfkeras.backend import CurrentOptimizerBase
         optimizers = keras_module().optimizers
-        # TF 2.11+: compare with the OptimizerV2 classes that RProp is one of
-        optimizers = getattr(optimizers, 'legacy', optimizers)
+        if FLAVOUR['legacy_api'] or CurrentOptimizerBase is None:
+            # compare with the OptimizerV2 classes that RProp is then one of
+            from legacy_rprop.tfkeras.optimizers import RProp
+            optimizers = getattr(optimizers, 'legacy', optimizers)
     else:
         from keras import optimizers
         from legacy_rprop import RProp
@@ -85,9 +93,29 @@ def optimizer_named(name):
         name, lambda: RProp(variant=name))()
 
 
-def time_steps(models, x, y, rounds, steps):
+def _eager():
+    if FLAVOUR['name'] != 'tf.keras':
+        return False
+    import tensorflow as tf
+    return tf.executing_eagerly()
+
+
+def _state_variables(optimizer):
+    variables = optimizer.variables
+    return variables() if callable(variables) else variables
+
+
+def _state(optimizer):
+    """The optimizer's state as arrays (tf.keras' current optimizers have
+    no get_weights)."""
+    if _eager():
+        return [v.numpy() for v in _state_variables(optimizer)]
+    return optimizer.get_weights()
+
+
+def time_steps(models, x, y, rounds, count):
     """Median ms per ``train_on_batch`` of each of `models` (name -> model)
-    on (x, y), timed interleaved in rounds of `steps` calls
+    on (x, y), timed interleaved in rounds of `count` calls
     (`step_cost.seconds_per_step`).
 
     Every round of every model starts from the same weights and from its
@@ -100,21 +128,30 @@ def time_steps(models, x, y, rounds, steps):
     weights = next(iter(models.values())).get_weights()
 
     def step(model):
+        if FLAVOUR['name'] == 'tf.keras' and _eager():
+            import tensorflow as tf
+            batch = (tf.constant(x), tf.constant(y))
+            train_step = tf.function(lambda: model.train_step(batch))
+            return lambda _: train_step()
         return lambda _: model.train_on_batch(x, y)
 
     def restart(model, state):
         def reset():
             model.set_weights(weights)
-            model.optimizer.set_weights(state)
+            if _eager():
+                for variable, value in zip(_state_variables(model.optimizer), state):
+                    variable.assign(value)
+            else:
+                model.optimizer.set_weights(state)
         return reset
 
-    restarts = {}
+    steps, restarts = {}, {}
     for name, model in models.items():
         model.set_weights(weights)
-        model.train_on_batch(x, y)  # compiles the training step
-        restarts[name] = restart(model, model.optimizer.get_weights())
-    seconds = seconds_per_step({name: step(model) for name, model in models.items()}, rounds,
-                               steps, before=restarts)
+        steps[name] = step(model)
+        steps[name](None)  # compiles the training step
+        restarts[name] = restart(model, [np.array(v) for v in _state(model.optimizer)])
+    seconds = seconds_per_step(steps, rounds, count, before=restarts)
     return {name: 1e3 * t for name, t in seconds.items()}
 
 
@@ -132,21 +169,23 @@ def main():
     p.add_argument('--steps', type=int, default=20)
     p.add_argument('--json', help='also write the results to this file')
     p.add_argument('--flavour', choices=('keras', 'tf.keras'), default='keras')
+    p.add_argument('--legacy-api', action='store_true',
+                   help="tf.keras: the legacy optimizer API's classes on TensorFlow 2.11+")
     args = p.parse_args()
-    FLAVOUR['name'] = args.flavour
+    if args.legacy_api and args.flavour != 'tf.keras':
+        p.error('--legacy-api is for --flavour tf.keras')
+    FLAVOUR['name'], FLAVOUR['legacy_api'] = args.flavour, args.legacy_api
     if args.flavour == 'tf.keras':
         if args.backend not in (None, 'tensorflow'):
             p.error('--flavour tf.keras runs on TensorFlow only')
         import tensorflow as tf
-        if tf.executing_eagerly():
-            # train_on_batch builds a tf.data iterator on every call there,
-            # some 20 ms, which would swamp every step of these models
-            p.error('--flavour tf.keras times TensorFlow 1.15 (graph mode) only; on '
-                    'TensorFlow 2 see step_cost_tfkeras.py')
+        from legacy_rprop.tfkeras.backend import CurrentOptimizerBase
         K = tf.keras.backend
-        print('tf.keras of TensorFlow %s (graph); median of %d rounds of %d steps'
-              % (tf.__version__, args.rounds, args.steps))
-        describe = {'flavour': 'tf.keras', 'tensorflow': tf.__version__}
+        api = ('legacy' if args.legacy_api or CurrentOptimizerBase is None else 'current')
+        print('tf.keras of TensorFlow %s (%s), %s optimizer API; median of %d rounds of '
+              '%d steps' % (tf.__version__, 'eager' if tf.executing_eagerly() else 'graph',
+                            api, args.rounds, args.steps))
+        describe = {'flavour': 'tf.keras', 'tensorflow': tf.__version__, 'api': api}
     else:
         from keras import backend as K
         if args.backend and args.backend != K.backend():

@@ -6,6 +6,11 @@ Where ``tf.keras`` is Keras 3 (TensorFlow 2.16 and later, unless
 ``TF_USE_LEGACY_KERAS=1`` makes it tf_keras), these are the Keras 3
 flavour's classes (`legacy_rprop.keras3`).
 
+On TensorFlow 2.11+ and tf_keras, where tf.keras' current optimizer API
+saves an optimizer's state into ``.keras`` files, they are optimizers of that
+API (`legacy_rprop.tfkeras.current`); before, of the legacy API
+(`legacy_rprop.tfkeras.optimizers`, ``OptimizerV2``).
+
 Importing the package registers `RProp` and `Rprop` with tf.keras, so
 ``tf.keras.optimizers.get('RProp')`` and ``tf.keras.models.load_model(path)``
 find them without ``custom_objects``.
@@ -21,6 +26,9 @@ if hasattr(tf.keras.optimizers.Optimizer, 'stateless_apply'):  # tf.keras is Ker
     from legacy_rprop.keras3 import RProp, Rprop
 else:
     from legacy_rprop.tfkeras import backend
-    from legacy_rprop.tfkeras.optimizers import RProp, Rprop
+    if backend.CurrentOptimizerBase is not None:
+        from legacy_rprop.tfkeras.current import RProp, Rprop
+    else:
+        from legacy_rprop.tfkeras.optimizers import RProp, Rprop
 
     backend.register([RProp, Rprop])

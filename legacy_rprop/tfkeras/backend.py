@@ -1,9 +1,11 @@
 """The one place where TensorFlow versions differ for the tf.keras flavour,
 each difference detected by looking for the feature:
 
-- the optimizer base class: ``tf.keras.optimizers.legacy.Optimizer`` where
-  it exists (TensorFlow 2.9 and later, whose ``tf.keras.optimizers.Optimizer``
-  is a new class without slots), else ``tf.keras.optimizers.Optimizer``
+- the optimizer base class: the current API (``tf.keras.optimizers.Optimizer``
+  of TensorFlow 2.11+ and tf_keras, `CurrentOptimizerBase`) where it saves
+  its own state into Keras' ``.keras`` files (``save_own_variables``), else
+  the legacy API: ``tf.keras.optimizers.legacy.Optimizer`` where it exists
+  (TensorFlow 2.9 and later), else ``tf.keras.optimizers.Optimizer``
   (``OptimizerV2`` in TensorFlow 1.15 to 2.8);
 - ``get_custom_objects`` (``tf.keras.utils``), for registration;
 - graph mode without automatic control dependencies (TensorFlow 1.x graphs):
@@ -14,6 +16,7 @@ each difference detected by looking for the feature:
   `legacy_rprop.core.tensorflow_ops`, where XLA computes the ops exactly.
 """
 import inspect
+import warnings
 
 import tensorflow as tf
 
@@ -22,6 +25,10 @@ from legacy_rprop.core.switches import FUSED
 
 OptimizerBase = (getattr(getattr(tf.keras.optimizers, 'legacy', None), 'Optimizer', None)
                  or tf.keras.optimizers.Optimizer)
+CurrentOptimizerBase = (tf.keras.optimizers.Optimizer
+                        if tf.keras.optimizers.Optimizer is not OptimizerBase
+                        and hasattr(tf.keras.optimizers.Optimizer, 'save_own_variables')
+                        else None)
 
 
 def register(classes):
@@ -50,6 +57,31 @@ def assign_after(new_values, assignments):
     eager execution keep program order by themselves)."""
     with tf.control_dependencies(list(new_values)):
         return [variable.assign(value, read_value=False) for variable, value in assignments]
+
+
+def warn_if_saved_model(optimizer, save_type):
+    """Warn that a SavedModel directory (`save_type` 'savedmodel': TensorFlow
+    asks the optimizer for what to save in one) does not resume its state."""
+    if getattr(save_type, 'value', save_type) == 'savedmodel':
+        warnings.warn(
+            "%s: a SavedModel directory holds the optimizer's variables, but "
+            "tf.keras.models.load_model does not put them back (for tf.keras' own "
+            "optimizers neither): a model loaded from it starts Rprop's step sizes "
+            "afresh. Save as .h5 (or, on TensorFlow 2.11+, .keras) to resume training "
+            "exactly." % type(optimizer).__name__, stacklevel=3)
+
+
+def assign_all(pairs, iterations, strategy):
+    """``variable.assign(value)`` for each pair, then one more `iterations`,
+    as tf.keras' current optimizers write: under a distribution `strategy`
+    from the cross-replica context, every replica's copy from its replica's
+    value."""
+    def update(distribution, pairs):
+        for variable, value in pairs:
+            distribution.extended.update(variable, lambda v, x: v.assign(x), args=(value,),
+                                         group=False)
+        return iterations.assign_add(1)
+    return tf.__internal__.distribute.interim.maybe_merge_call(update, strategy, list(pairs))
 
 
 def jit_compile_keyword():

@@ -86,6 +86,10 @@ class RProp(RpropArguments, backend.OptimizerBase):
                          [tuple(w.shape.as_list()) for w in self.weights], weights)
         super(RProp, self).set_weights(weights)
 
+    def _trackable_children(self, save_type='checkpoint', **kwargs):
+        backend.warn_if_saved_model(self, save_type)
+        return super(RProp, self)._trackable_children(save_type, **kwargs)
+
     # -- the loss, for iRprop+
 
     def get_updates(self, loss, params):

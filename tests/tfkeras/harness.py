@@ -5,9 +5,12 @@ and in an XLA-compiled ``tf.function`` (through ``minimize``, as TF 2's
 Keras trains)."""
 import tensorflow as tf
 
-from legacy_rprop.tfkeras.backend import jit_compile_keyword
+from legacy_rprop.core.rules import VARIANTS
+from legacy_rprop.tfkeras.backend import CurrentOptimizerBase, jit_compile_keyword
 
 EAGER = tf.executing_eagerly()
+# the flavour's classes are of tf.keras' current optimizer API (TensorFlow 2.11+)
+CURRENT_API = CurrentOptimizerBase is not None
 
 # every way this TensorFlow runs a training step
 MODES = (['eager', 'function'] + (['xla'] if jit_compile_keyword() else [])
@@ -61,10 +64,16 @@ class Feeder(object):
 
     def slots(self, slot):
         """The optimizer's `slot` for every parameter, as arrays."""
+        if CURRENT_API:  # one vector per slot: cut into the parameters' shapes
+            k = VARIANTS[self.optimizer.variant].slots.index(slot)
+            n = len(self.params)
+            return self.optimizer.get_weights_per_tensor()[k * n:(k + 1) * n]
         return self.values([self.optimizer.get_slot(p, slot) for p in self.params])
 
     def prev_loss(self):
         """iRprop+'s remembered loss."""
+        if CURRENT_API:
+            return self.optimizer.get_weights_per_tensor()[-1]
         (variable,) = [w for w in self.optimizer.weights if 'prev_loss' in w.name]
         return self.values([variable])[0]
 

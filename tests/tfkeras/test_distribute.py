@@ -30,7 +30,7 @@ def test_mirrored_strategy_gives_the_weights_of_one_replica(variant):
     state, plain_state = mirrored.optimizer.get_weights(), plain.optimizer.get_weights()
     assert len(state) == len(plain_state)
     assert state[0] == plain_state[0] == EPOCHS  # iterations
-    for name, got, want in zip([w.name for w in plain.optimizer.weights], state, plain_state):
+    for name, got, want in zip([w.name for w in plain.optimizer.variables()], state, plain_state):
         if 'step_size' in name:  # the same signs all the way: the same step sizes
             np.testing.assert_array_equal(got, want, err_msg=name)
         else:  # (iRprop+'s prev_loss is the loss of the whole batch)

@@ -5,13 +5,14 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from support.error_cases import BAD_ARGUMENTS, QUESTION_BAD_ARGUMENTS
-from harness import MODES, Feeder
+from harness import CURRENT_API, EAGER, MODES, Feeder
 from legacy_rprop.tfkeras import VARIANTS, OptimizerStateError, RProp, Rprop
 from models import classifier, fit_full_batch
 from support.reference import Reference, assert_bits_equal
@@ -117,8 +118,15 @@ def state_of(model):
     return [np.array(w) for w in model.optimizer.get_weights()]
 
 
+# the files tf.keras writes that keep an optimizer's state: HDF5 everywhere,
+# Keras' own format (.keras) for optimizers of the current API
+STATEFUL_FORMATS = ['.h5'] + (['.keras'] if CURRENT_API else [])
+
+
+@pytest.mark.parametrize('suffix', STATEFUL_FORMATS)
 @pytest.mark.parametrize('variant', sorted(VARIANTS))
-def test_saved_model_loads_without_custom_objects_and_resumes_bit_for_bit(variant, tmp_path):
+def test_saved_model_loads_without_custom_objects_and_resumes_bit_for_bit(variant, suffix,
+                                                                          tmp_path):
     straight = classifier(RProp(variant=variant, init_alpha=0.01))
     fit_full_batch(straight, 25)
     expected_weights, expected_state = straight.get_weights(), state_of(straight)
@@ -126,17 +134,85 @@ def test_saved_model_loads_without_custom_objects_and_resumes_bit_for_bit(varian
     tf.keras.backend.clear_session()
     first = classifier(RProp(variant=variant, init_alpha=0.01))
     fit_full_batch(first, 10)
-    path = str(tmp_path / 'model.h5')
-    first.save(path)
+    path = str(tmp_path / ('model' + suffix))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        first.save(path)
+    assert not [w for w in caught if 'RProp' in str(w.message)]
     tf.keras.backend.clear_session()
     resumed = tf.keras.models.load_model(path)
     assert type(resumed.optimizer) is RProp
     assert resumed.optimizer.get_config() == first.optimizer.get_config()
+    assert len(state_of(resumed)) == len(expected_state)
     fit_full_batch(resumed, 15)
     for got, want in zip(resumed.get_weights(), expected_weights):
         assert_bits_equal(got, want)
     for got, want in zip(state_of(resumed), expected_state):
         assert_bits_equal(got, want)
+
+
+def save_as_saved_model(model, path):
+    """``model.save`` to a SavedModel directory (tf_keras wants it asked for)."""
+    if 'save_format' in inspect.signature(model.save).parameters:
+        model.save(path, save_format='tf')
+    else:
+        model.save(path)
+
+
+def test_a_saved_model_directory_warns_that_it_does_not_resume_the_state(tmp_path,
+                                                                       not_applicable):
+    """tf.keras' load_model restores no optimizer state from a SavedModel
+    directory (for its own optimizers neither): saving one says so, and a
+    model loaded from it indeed starts afresh."""
+    if not EAGER:
+        return not_applicable('TensorFlow 1 graph mode: tf.keras saves .h5 only here')
+    first = classifier(RProp(variant='iRprop-', init_alpha=0.01))
+    fit_full_batch(first, 10)
+    path = str(tmp_path / 'saved_model')
+    with pytest.warns(UserWarning) as caught:
+        save_as_saved_model(first, path)
+    (warning,) = [w for w in caught if 'RProp' in str(w.message)]
+    assert "tf.keras.models.load_model does not put them back" in str(warning.message)
+    assert 'Save as .h5' in str(warning.message)
+    resumed = tf.keras.models.load_model(path)
+    fit_full_batch(resumed, 1)
+    assert int(resumed.optimizer.iterations.numpy()) == 1  # started afresh, as it said
+    return None
+
+
+def test_state_saved_by_the_legacy_api_class_loads_and_resumes_bit_for_bit(tmp_path,
+                                                                         not_applicable):
+    """A .h5 file saved by the class of tf.keras' legacy optimizer API
+    (this flavour on TensorFlow 2.10 and before, and 0.5.x: each weight's
+    slots) loads into the current API's class, converted, and trains on to
+    the numbers of the legacy class trained straight through."""
+    if not CURRENT_API:
+        return not_applicable("tf.keras' current optimizer API is TensorFlow 2.11+'s")
+    from legacy_rprop.tfkeras import optimizers as legacy
+    for variant in sorted(VARIANTS):
+        tf.keras.backend.clear_session()
+        straight = classifier(legacy.RProp(variant=variant, init_alpha=0.01))
+        fit_full_batch(straight, 25)
+        tf.keras.backend.clear_session()
+        first = classifier(legacy.RProp(variant=variant, init_alpha=0.01))
+        fit_full_batch(first, 10)
+        path = str(tmp_path / ('legacy-%s.h5' % variant))
+        first.save(path)
+        tf.keras.backend.clear_session()
+        resumed = tf.keras.models.load_model(path)
+        assert type(resumed.optimizer) is RProp
+        per_tensor = resumed.optimizer.get_weights_per_tensor()
+        legacy_state = [np.array(w) for w in first.optimizer.get_weights()]
+        scalars = 2 if variant == 'iRprop+' else 1
+        n_slots = len(VARIANTS[variant].slots)
+        as_saved = [legacy_state[scalars + i * n_slots + s]  # weight-major there
+                    for s in range(n_slots) for i in range(len(first.get_weights()))]
+        for got, want in zip(per_tensor, as_saved + legacy_state[1:scalars]):
+            assert_bits_equal(got, want, err_msg=variant)
+        fit_full_batch(resumed, 15)
+        for got, want in zip(resumed.get_weights(), straight.get_weights()):
+            assert_bits_equal(got, want, err_msg=variant)
+    return None
 
 
 def test_state_of_another_variant_is_refused_and_nothing_is_loaded():
@@ -153,12 +229,20 @@ def test_state_of_another_variant_is_refused_and_nothing_is_loaded():
 
 
 class RecordingRProp(RProp):
-    """RProp that counts the sparse updates it builds."""
+    """RProp that counts the sparse gradients it is given."""
     sparse_updates = 0
 
-    def _resource_apply_sparse(self, *args, **kwargs):
-        self.sparse_updates += 1
-        return super(RecordingRProp, self)._resource_apply_sparse(*args, **kwargs)
+    # the legacy API applies a sparse gradient in _resource_apply_sparse, the
+    # current one hands every gradient of a step to _internal_apply_gradients
+    if CURRENT_API:
+        def _internal_apply_gradients(self, grads_and_vars):
+            grads_and_vars = list(grads_and_vars)
+            self.sparse_updates += sum(isinstance(g, tf.IndexedSlices) for g, _ in grads_and_vars)
+            return super(RecordingRProp, self)._internal_apply_gradients(grads_and_vars)
+    else:
+        def _resource_apply_sparse(self, *args, **kwargs):
+            self.sparse_updates += 1
+            return super(RecordingRProp, self)._resource_apply_sparse(*args, **kwargs)
 
 
 @pytest.mark.parametrize('mode', MODES)
@@ -218,7 +302,8 @@ def test_importing_the_flavour_imports_no_multi_backend_keras(module):
     out = subprocess.check_output([sys.executable, '-c', code], env=same_imports(), cwd=HERE)
     rprop_module, deprecated, other_flavours, keras_imported, tf_keras_is_keras, \
         multi_backend = json.loads(out.decode('utf-8').strip().splitlines()[-1])
-    assert rprop_module == 'legacy_rprop.tfkeras.optimizers'
+    assert rprop_module == ('legacy_rprop.tfkeras.current' if CURRENT_API
+                            else 'legacy_rprop.tfkeras.optimizers')
     assert len(deprecated) == (module == 'legacy_rprop_tfkeras')
     assert other_flavours == []
     if multi_backend:  # installed, so it must have been left alone

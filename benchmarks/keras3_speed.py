@@ -1,0 +1,259 @@
+"""Keras 3: how long a step takes with `legacy_rprop.keras3`, against Keras'
+own SGD and Adam, and against the backend's own Rprop (iRprop-:
+``torch.optim.Rprop`` on PyTorch, ``optax.rprop`` on JAX), on the backend
+Keras runs on (``KERAS_BACKEND``).
+
+1. Whole training steps (``--models``, the nets of model_sweep.py): one
+   ``train_on_batch`` full batch, compiled as Keras compiles by default on
+   the backend (``jit_compile='auto'``: XLA on TensorFlow and JAX, eager on
+   PyTorch), every optimizer timed interleaved in rounds from the same
+   weights, median over rounds; each Rprop variant's step as a multiple of
+   Adam's.
+2. The optimizer's step alone (``--tensors``): one update of the weights
+   ``sizes`` (one tensor of N elements, or ``mlp``: the six tensors of
+   64-256-256-10) from a fixed gradient, as Keras' trainer runs it
+   (``stateless_apply`` under ``jax.jit`` on JAX, ``apply`` in a
+   ``tf.function`` on TensorFlow, ``apply`` on PyTorch), against Adam and
+   the backend's own Rprop run the way its users run it (``torch.optim``'s
+   ``step()``; optax's ``update`` and ``apply_updates`` under ``jax.jit``).
+   Then, from the same weights and gradients, in how many of 10 steps our
+   iRprop-'s weights equal the backend's Rprop's bit for bit.
+
+    KERAS_BACKEND=jax python benchmarks/keras3_speed.py [--models ...] [--tensors ...]
+"""
+import argparse
+
+import keras
+import numpy as np
+from step_cost import seconds_per_step
+
+from legacy_rprop.keras3 import RProp
+
+BACKEND = keras.backend.backend()
+MODELS = {
+    '2-4-1': ((2, 4, 1), 4),
+    '10-5-10': ((10, 5, 10), 10),
+    '2-20-20-1': ((2, 20, 20, 1), 194),
+    '30-10-1': ((30, 10, 1), 569),
+    '64-256-256-10': ((64, 256, 256, 10), 1000),
+    '784-512-512-10': ((784, 512, 512, 10), 10000),
+}
+VARIANTS = ('keras-answer', 'Rprop-', 'iRprop-', 'Rprop+', 'iRprop+')
+INIT_ALPHA = 1e-3
+
+
+def keras_optimizer(name):
+    if name == 'SGD':
+        return keras.optimizers.SGD()
+    if name == 'Adam':
+        return keras.optimizers.Adam()
+    return RProp(variant=name, init_alpha=INIT_ALPHA)
+
+
+# -- 1. whole training steps
+
+def network(sizes, optimizer):
+    layers = [keras.Input((sizes[0],))]
+    layers += [keras.layers.Dense(n, activation='tanh') for n in sizes[1:-1]]
+    layers.append(keras.layers.Dense(sizes[-1], activation='sigmoid'))
+    model = keras.Sequential(layers)
+    model.compile(optimizer=optimizer, loss='mse')
+    return model
+
+
+def time_model(sizes, samples, rounds, steps):
+    rng = np.random.RandomState(0)
+    x = rng.uniform(-1, 1, size=(samples, sizes[0])).astype('float32')
+    y = (rng.uniform(size=(samples, sizes[-1])) > 0.5).astype('float32')
+    names = ('SGD', 'Adam') + VARIANTS
+    models = {name: network(sizes, keras_optimizer(name)) for name in names}
+    weights = models['SGD'].get_weights()
+    restarts = {}
+    for name, model in models.items():
+        model.set_weights(weights)
+        model.train_on_batch(x, y)  # builds and compiles the step
+        state = [keras.ops.convert_to_numpy(v.value) for v in model.optimizer.variables]
+
+        def restart(model=model, state=state):
+            model.set_weights(weights)
+            for variable, value in zip(model.optimizer.variables, state):
+                variable.assign(value)
+        restarts[name] = restart
+    seconds = seconds_per_step({name: (lambda _, m=m: m.train_on_batch(x, y))
+                                for name, m in models.items()}, rounds, steps, before=restarts)
+    return {name: 1e3 * t for name, t in seconds.items()}
+
+
+# -- 2. the optimizer's step alone
+
+def tensor_shapes(label):
+    if label == 'mlp':
+        sizes = MODELS['64-256-256-10'][0]
+        return [shape for n_in, n_out in zip(sizes[:-1], sizes[1:])
+                for shape in ((n_in, n_out), (n_out,))]
+    return [(int(float(label)),)]
+
+
+class KerasStep(object):
+    """Keras 3's optimizer `name` updating weights of `shapes` with the
+    fixed gradients `grads`, one step per call, as the trainer runs it."""
+
+    def __init__(self, name, weights, grads):
+        self.optimizer = keras_optimizer(name)
+        self.variables = [keras.Variable(w) for w in weights]
+        self.optimizer.build(self.variables)
+        if name == 'iRprop+':
+            raise ValueError('the step alone has no loss for iRprop+')
+        if BACKEND == 'jax':
+            import jax
+            self.grads = [jax.numpy.asarray(g) for g in grads]
+            self.values = [v.value for v in self.variables]
+            self.state = [v.value for v in self.optimizer.variables]
+            self._apply = jax.jit(self.optimizer.stateless_apply)
+        elif BACKEND == 'tensorflow':
+            import tensorflow as tf
+            self.grads = [tf.constant(g) for g in grads]
+            self._apply = tf.function(lambda: self.optimizer.apply(self.grads, self.variables),
+                                      jit_compile=True)
+        else:
+            self.grads = [keras.ops.convert_to_tensor(g) for g in grads]
+
+    def __call__(self, _):
+        if BACKEND == 'jax':
+            self.values, self.state = self._apply(self.state, self.grads, self.values)
+            self.values[0].block_until_ready()
+        elif BACKEND == 'tensorflow':
+            self._apply()
+        else:
+            self.optimizer.apply(self.grads, self.variables)
+
+    def weights(self):
+        if BACKEND == 'jax':
+            return [np.asarray(v) for v in self.values]
+        return [keras.ops.convert_to_numpy(v.value) for v in self.variables]
+
+
+class TorchStep(object):
+    """torch.optim's `name` ('Rprop': iRprop- with our defaults, or 'Adam')."""
+
+    def __init__(self, name, weights, grads):
+        import torch
+        self.params = [torch.nn.Parameter(torch.from_numpy(w.copy())) for w in weights]
+        for p, g in zip(self.params, grads):
+            p.grad = torch.from_numpy(g.copy())
+        if name == 'Rprop':
+            self.optimizer = torch.optim.Rprop(self.params, lr=INIT_ALPHA, etas=(0.5, 1.2),
+                                               step_sizes=(1e-6, 50.))
+        else:
+            self.optimizer = torch.optim.Adam(self.params)
+
+    def __call__(self, _):
+        self.optimizer.step()
+
+    def weights(self):
+        return [p.detach().numpy() for p in self.params]
+
+
+class OptaxStep(object):
+    """optax's rprop (iRprop-, our defaults) under jax.jit."""
+
+    def __init__(self, weights, grads):
+        import jax
+        import optax
+        transform = optax.rprop(learning_rate=INIT_ALPHA, eta_minus=0.5, eta_plus=1.2,
+                                min_step_size=1e-6, max_step_size=50.)
+        self.params = [jax.numpy.asarray(w) for w in weights]
+        self.grads = [jax.numpy.asarray(g) for g in grads]
+        self.state = transform.init(self.params)
+
+        def step(params, state, grads):
+            updates, state = transform.update(grads, state, params)
+            return optax.apply_updates(params, updates), state
+        self._step = jax.jit(step)
+
+    def __call__(self, _):
+        self.params, self.state = self._step(self.params, self.state, self.grads)
+        self.params[0].block_until_ready()
+
+    def weights(self):
+        return [np.asarray(p) for p in self.params]
+
+
+def time_tensors(label, rounds, steps):
+    shapes = tensor_shapes(label)
+    rng = np.random.RandomState(0)
+    weights = [rng.normal(size=s).astype('float32') for s in shapes]
+    # signs that stay, so that every step moves (a step size that grows)
+    grads = [rng.normal(size=s).astype('float32') for s in shapes]
+    runs = {name: KerasStep(name, weights, grads)
+            for name in ('SGD', 'Adam') + tuple(v for v in VARIANTS if v != 'iRprop+')}
+    if BACKEND == 'torch':
+        runs['torch Adam'] = TorchStep('Adam', weights, grads)
+        runs['torch Rprop'] = TorchStep('Rprop', weights, grads)
+    if BACKEND == 'jax':
+        runs['optax rprop'] = OptaxStep(weights, grads)
+    for run in runs.values():  # compile
+        run(None)
+    seconds = seconds_per_step(runs, rounds, steps)
+    return {name: 1e3 * t for name, t in seconds.items()}, agreement(weights, grads)
+
+
+def agreement(weights, grads, steps=10):
+    """How our iRprop-'s weights compare with the backend's own Rprop's
+    over `steps` steps from the same weights and gradients (None where the
+    backend has none).  optax's rprop moves each step by the previous
+    step's update (its first step does not move), so there ours after step
+    t is compared with its after step t + 1."""
+    if BACKEND not in ('torch', 'jax'):
+        return None
+    ours = KerasStep('iRprop-', weights, grads)
+    native = TorchStep('Rprop', weights, grads) if BACKEND == 'torch' else OptaxStep(weights,
+                                                                                   grads)
+    lag = 1 if BACKEND == 'jax' else 0
+    for _ in range(lag):
+        native(None)
+    equal = 0
+    for _ in range(steps):
+        ours(None)
+        native(None)
+        equal += all(np.array_equal(a, b) for a, b in zip(ours.weights(), native.weights()))
+    return '%s: %d of %d steps bit for bit%s' % (
+        'torch.optim.Rprop' if BACKEND == 'torch' else 'optax.rprop', equal, steps,
+        ' (one step behind)' if lag else '')
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p.add_argument('--models', nargs='*', default=['2-4-1', '10-5-10', '2-20-20-1',
+                                                   '30-10-1', '64-256-256-10'],
+                   choices=list(MODELS))
+    p.add_argument('--tensors', nargs='*', default=['1e3', '1e5', '1e6', 'mlp'])
+    p.add_argument('--rounds', type=int, default=9)
+    p.add_argument('--steps', type=int, default=20)
+    args = p.parse_args()
+    versions = {'tensorflow': 'tensorflow', 'jax': 'jax', 'torch': 'torch'}
+    backend_module = __import__(versions[BACKEND])
+    print('Keras %s on %s %s; median of %d rounds of %d steps'
+          % (keras.__version__, BACKEND, backend_module.__version__, args.rounds, args.steps))
+    if args.models:
+        print('\nwhole training step (train_on_batch), ms and x Adam')
+        print('%-15s %8s %8s  %s' % ('model', 'SGD', 'Adam',
+                                     '  '.join('%12s' % v for v in VARIANTS)))
+        for label in args.models:
+            keras.backend.clear_session()
+            sizes, samples = MODELS[label]
+            ms = time_model(sizes, samples, args.rounds, args.steps)
+            print('%-15s %8.3f %8.3f  %s' % (label, ms['SGD'], ms['Adam'], '  '.join(
+                '%12.2f' % (ms[v] / ms['Adam']) for v in VARIANTS)), flush=True)
+    if args.tensors:
+        print("\nthe optimizer's step alone, ms (x Keras Adam)")
+        for label in args.tensors:
+            keras.backend.clear_session()
+            ms, agreed = time_tensors(label, args.rounds, args.steps)
+            cells = ['%s %.3f (%.2f)' % (name, t, t / ms['Adam']) for name, t in ms.items()]
+            print('%-6s %s%s' % (label, '; '.join(cells), '' if agreed is None
+                                 else '; iRprop- against %s' % agreed), flush=True)
+
+
+if __name__ == '__main__':
+    main()
