@@ -25,19 +25,12 @@ import argparse
 
 import keras
 import numpy as np
+from model_sweep import MODELS
 from step_cost import seconds_per_step
 
 from legacy_rprop.keras3 import RProp
 
 BACKEND = keras.backend.backend()
-MODELS = {
-    '2-4-1': ((2, 4, 1), 4),
-    '10-5-10': ((10, 5, 10), 10),
-    '2-20-20-1': ((2, 20, 20, 1), 194),
-    '30-10-1': ((30, 10, 1), 569),
-    '64-256-256-10': ((64, 256, 256, 10), 1000),
-    '784-512-512-10': ((784, 512, 512, 10), 10000),
-}
 VARIANTS = ('keras-answer', 'Rprop-', 'iRprop-', 'Rprop+', 'iRprop+')
 INIT_ALPHA = 1e-3
 

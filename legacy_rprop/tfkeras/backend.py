@@ -16,6 +16,7 @@ each difference detected by looking for the feature:
   `legacy_rprop.core.tensorflow_ops`, where XLA computes the ops exactly.
 """
 import inspect
+import threading
 import warnings
 
 import tensorflow as tf
@@ -34,6 +35,46 @@ CurrentOptimizerBase = (tf.keras.optimizers.Optimizer
 def register(classes):
     """Make tf.keras find `classes` by name (``optimizers.get``, ``load_model``)."""
     tf.keras.utils.get_custom_objects().update({cls.__name__: cls for cls in classes})
+
+
+class StepLoss(object):
+    """For iRprop+, which compares each step's loss with the previous one's:
+    the loss of the training step being built, caught where tf.keras hands
+    it to the optimizer (`minimize`; a flavour's class adds its other
+    entries, `loss_entries` names them all).  Per thread (`_building`, set
+    by `init_step_loss`): a distribution strategy builds each replica's
+    step in a thread of its own."""
+    loss_entries = 'minimize(loss, var_list)'
+
+    def init_step_loss(self):
+        self._building = threading.local()
+
+    def minimize(self, loss, var_list, *args, **kwargs):
+        """TensorFlow 2's Keras ``fit`` trains through here; `loss` is a
+        tensor or a function that returns one, as for every optimizer."""
+        if callable(loss):
+            compute_loss = loss
+
+            def loss():
+                self._building.loss = compute_loss()
+                return self._building.loss
+        else:
+            self._building.loss = loss
+        try:
+            return super(StepLoss, self).minimize(loss, var_list, *args, **kwargs)
+        finally:
+            self._building.loss = None
+
+    def step_loss(self):
+        """The step's loss summed over the replicas (each replica's is its
+        share of the mean); ValueError naming why if there is none."""
+        loss = getattr(self._building, 'loss', None)
+        if loss is None:
+            raise ValueError(
+                "%s(variant='iRprop+') compares each step's loss with the previous "
+                "one's, and apply_gradients has no loss: train with fit or "
+                "train_on_batch, or call %s" % (type(self).__name__, self.loss_entries))
+        return sum_over_replicas(loss)
 
 
 def sum_over_replicas(value):

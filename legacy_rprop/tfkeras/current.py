@@ -6,8 +6,6 @@ per slot for the model's small weights, one per large tensor,
 `legacy_rprop.core.layout`) and the step that updates it, one rule per step
 over all weights: compiled by XLA for a group of ``LEGACY_RPROP_XLA_FROM``
 weights or more (`legacy_rprop.core.switches`), as the plain graph below."""
-import threading
-
 import numpy as np
 import tensorflow as tf
 
@@ -33,7 +31,7 @@ CURRENT_API_DOC = """
     """
 
 
-class RProp(RpropArguments, backend.CurrentOptimizerBase):
+class RProp(RpropArguments, backend.StepLoss, backend.CurrentOptimizerBase):
     __doc__ = RPROP_DOC + CURRENT_API_DOC
     keras_keywords = ('name', 'clipnorm', 'clipvalue', 'global_clipnorm')
 
@@ -54,9 +52,7 @@ class RProp(RpropArguments, backend.CurrentOptimizerBase):
             jit_compile=False,
             **kwargs)
         self._learning_rate = None  # Rprop has none; the base class looks for it
-        # the loss of the step being built, per thread: a distribution
-        # strategy builds each replica's step in a thread of its own
-        self._building = threading.local()
+        self.init_step_loss()
         self._fused = None
         self.layout = None
 
@@ -158,33 +154,6 @@ class RProp(RpropArguments, backend.CurrentOptimizerBase):
         backend.warn_if_saved_model(self, save_type)
         return super(RProp, self)._trackable_children(save_type, **kwargs)
 
-    # -- the loss, for iRprop+
-
-    def minimize(self, loss, var_list, tape=None):
-        """tf.keras' ``fit`` trains through here; `loss` is a tensor (with
-        `tape`) or a function that returns one, as for every optimizer."""
-        if callable(loss):
-            compute_loss = loss
-
-            def loss():
-                self._building.loss = compute_loss()
-                return self._building.loss
-        else:
-            self._building.loss = loss
-        try:
-            return super(RProp, self).minimize(loss, var_list, tape=tape)
-        finally:
-            self._building.loss = None
-
-    def _step_loss(self):
-        loss = getattr(self._building, 'loss', None)
-        if loss is None:
-            raise ValueError(
-                "%s(variant='iRprop+') compares each step's loss with the previous "
-                "one's, and apply_gradients has no loss: train with fit or "
-                "train_on_batch, or call minimize(loss, var_list)" % type(self).__name__)
-        return backend.sum_over_replicas(loss)
-
     # -- the update
 
     def _internal_apply_gradients(self, grads_and_vars):
@@ -211,7 +180,7 @@ class RProp(RpropArguments, backend.CurrentOptimizerBase):
             self._fused = backend.FusedUpdate(plain)
         assignments, loss_rose = [], None
         if spec.uses_loss:
-            step_loss = tf.cast(self._step_loss(), self._prev_loss.dtype)
+            step_loss = tf.cast(self.step_loss(), self._prev_loss.dtype)
             prev_loss = tf.convert_to_tensor(self._prev_loss)
             loss_rose = tf.greater(step_loss, prev_loss)
             assignments.append((self._prev_loss, loss_to_remember(

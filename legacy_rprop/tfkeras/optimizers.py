@@ -2,8 +2,6 @@
 from `legacy_rprop.core.arguments`, the rules from `legacy_rprop.core.rules`;
 here only the state (an ``OptimizerV2``'s slots) and the update (dense and
 sparse apply)."""
-import threading
-
 import numpy as np
 import tensorflow as tf
 
@@ -15,7 +13,7 @@ from legacy_rprop.core.update import ElementUpdate, hyper_in_dtype, loss_to_reme
 from legacy_rprop.tfkeras import backend
 
 
-class RProp(RpropArguments, backend.OptimizerBase):
+class RProp(RpropArguments, backend.StepLoss, backend.OptimizerBase):
     __doc__ = RPROP_DOC + """
     # tf.keras
         An ``OptimizerV2``: `name` as for every tf.keras optimizer
@@ -27,17 +25,16 @@ class RProp(RpropArguments, backend.OptimizerBase):
         it stands for: rows it leaves out have gradient 0.
     """
     keras_keywords = ('name', 'clipnorm', 'clipvalue', 'global_clipnorm')
+    loss_entries = 'minimize(loss, var_list) or get_updates(loss, params)'
 
     def _init_keras_optimizer(self, kwargs):
         backend.OptimizerBase.__init__(self, kwargs.pop('name', None) or type(self).__name__,
                                        **kwargs)
         self._fused = None  # the update, compiled by XLA where it can be
         self._prev_loss = None
-        # the loss of the step being built, per thread: a distribution
-        # strategy builds each replica's step in a thread of its own
-        self._building = threading.local()
-        # that loss summed over the replicas: the same tensor value in every
-        # replica, read by the per-variable updates
+        self.init_step_loss()
+        # iRprop+'s loss summed over the replicas: the same tensor value in
+        # every replica, read by the per-variable updates
         self._step_loss = None
 
     @classmethod
@@ -100,33 +97,10 @@ class RProp(RpropArguments, backend.OptimizerBase):
         finally:
             self._building.loss = None
 
-    def minimize(self, loss, var_list, *args, **kwargs):
-        """TensorFlow 2's Keras ``fit`` trains through here; `loss` is a
-        tensor or a function that returns one, as for every optimizer."""
-        if callable(loss):
-            compute_loss = loss
-
-            def loss():
-                self._building.loss = compute_loss()
-                return self._building.loss
-        else:
-            self._building.loss = loss
-        try:
-            return super(RProp, self).minimize(loss, var_list, *args, **kwargs)
-        finally:
-            self._building.loss = None
-
     def apply_gradients(self, grads_and_vars, *args, **kwargs):
         if not VARIANTS[self.variant].uses_loss:
             return super(RProp, self).apply_gradients(grads_and_vars, *args, **kwargs)
-        loss = getattr(self._building, 'loss', None)
-        if loss is None:
-            raise ValueError(
-                "%s(variant='iRprop+') compares each step's loss with the previous "
-                "one's, and apply_gradients has no loss: train with fit or "
-                "train_on_batch, or call minimize(loss, var_list) or "
-                "get_updates(loss, params)" % type(self).__name__)
-        self._step_loss = backend.sum_over_replicas(loss)
+        self._step_loss = self.step_loss()
         applied = super(RProp, self).apply_gradients(grads_and_vars, *args, **kwargs)
         # after every update of the step has read the previous loss
         prev_loss = self._prev_loss
