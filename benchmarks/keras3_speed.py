@@ -20,8 +20,13 @@ Keras runs on (``KERAS_BACKEND``).
    iRprop-'s weights equal the backend's Rprop's bit for bit.
 
     KERAS_BACKEND=jax python benchmarks/keras3_speed.py [--models ...] [--tensors ...]
+        [--json FILE]
+
+``--json`` also writes the numbers, the whole steps as model_sweep.py does
+(``ms_per_step``), so that sweep_figure.py plots them.
 """
 import argparse
+import json
 
 import keras
 import numpy as np
@@ -223,9 +228,12 @@ def main():
     p.add_argument('--tensors', nargs='*', default=['1e3', '1e5', '1e6', 'mlp'])
     p.add_argument('--rounds', type=int, default=9)
     p.add_argument('--steps', type=int, default=20)
+    p.add_argument('--json', help='also write the results to this file')
     args = p.parse_args()
-    versions = {'tensorflow': 'tensorflow', 'jax': 'jax', 'torch': 'torch'}
-    backend_module = __import__(versions[BACKEND])
+    results = {'keras': keras.__version__, 'backend': BACKEND, 'ms_per_step': {},
+               'optimizer_step_ms': {}}
+    backend_module = __import__(BACKEND)
+    results['backend_version'] = backend_module.__version__
     print('Keras %s on %s %s; median of %d rounds of %d steps'
           % (keras.__version__, BACKEND, backend_module.__version__, args.rounds, args.steps))
     if args.models:
@@ -236,6 +244,7 @@ def main():
             keras.backend.clear_session()
             sizes, samples = MODELS[label]
             ms = time_model(sizes, samples, args.rounds, args.steps)
+            results['ms_per_step'][label] = ms
             print('%-15s %8.3f %8.3f  %s' % (label, ms['SGD'], ms['Adam'], '  '.join(
                 '%12.2f' % (ms[v] / ms['Adam']) for v in VARIANTS)), flush=True)
     if args.tensors:
@@ -243,9 +252,13 @@ def main():
         for label in args.tensors:
             keras.backend.clear_session()
             ms, agreed = time_tensors(label, args.rounds, args.steps)
+            results['optimizer_step_ms'][label] = dict(ms, agreement=agreed)
             cells = ['%s %.3f (%.2f)' % (name, t, t / ms['Adam']) for name, t in ms.items()]
             print('%-6s %s%s' % (label, '; '.join(cells), '' if agreed is None
                                  else '; iRprop- against %s' % agreed), flush=True)
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump(results, f, indent=1)
 
 
 if __name__ == '__main__':
