@@ -144,8 +144,9 @@ def check_trains_saves_loads_and_resumes(flavour, name, variant, dtype, director
     in EPOCHS epochs), is saved after SAVED_AFTER, loads without
     custom_objects with the optimizer's state bit for bit, and trains on to
     the weights, state and losses of the run that went straight on, bit for
-    bit.  Where it fails, Keras' own Adam must fail on the same case too:
-    then the case is not applicable, for the reason Adam gives."""
+    bit.  Where it fails, Keras' own Adam must fail on the same case too
+    (training, or resuming bit for bit): then the case is not applicable,
+    for the reason Adam gives."""
     keras = flavour.keras
     keras.backend.set_floatx(dtype)
     path = str(directory / ('model' + flavour.suffix))
@@ -172,9 +173,35 @@ def check_trains_saves_loads_and_resumes(flavour, name, variant, dtype, director
     if name in RANDOM_IN_TRAINING:  # Dropout draws new masks after the load
         assert np.all(np.isfinite(resumed_losses))
         return None
-    np.testing.assert_array_equal(resumed_losses, losses[SAVED_AFTER:])
-    for got, want in zip(resumed.get_weights(), weights):
-        assert_bits_equal(got, want)
+    try:
+        np.testing.assert_array_equal(resumed_losses, losses[SAVED_AFTER:])
+        for got, want in zip(resumed.get_weights(), weights):
+            assert_bits_equal(got, want)
+    except AssertionError:
+        flavour.clear_session()
+        if _adam_resumes_exactly(flavour, name, dtype, directory):
+            raise
+        return not_applicable('%s in %s: Keras itself does not resume it bit for bit here '
+                              "(Adam's resumed run differs from its straight run too)"
+                              % (name, dtype))
     for got, want in zip(resumed.optimizer.get_weights(), state):
         assert_bits_equal(np.array(got), want)
     return None
+
+
+def _adam_resumes_exactly(flavour, name, dtype, directory):
+    """Whether Keras' own Adam, saved after SAVED_AFTER epochs and loaded,
+    trains on to the losses and weights of its straight run, bit for bit."""
+    keras = flavour.keras
+    path = str(directory / ('adam' + flavour.suffix))
+    model, compile_kwargs, x, y = build(keras, name, dtype)
+    model.compile(optimizer=keras.optimizers.Adam(), **compile_kwargs)
+    _fit(model, x, y, SAVED_AFTER)
+    model.save(path)
+    losses = _fit(model, x, y, EPOCHS, SAVED_AFTER)
+    weights = model.get_weights()
+    flavour.clear_session()
+    resumed = keras.models.load_model(path)
+    resumed_losses = _fit(resumed, x, y, EPOCHS, SAVED_AFTER)
+    return (np.array_equal(resumed_losses, losses)
+            and all(np.array_equal(a, b) for a, b in zip(resumed.get_weights(), weights)))
