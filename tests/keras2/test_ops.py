@@ -9,9 +9,17 @@ from legacy_rprop.keras2 import backend, fusion
 from support import ops_check
 
 
+def fed(array):
+    """`array` as the ops get values in training: a variable on Theano (the
+    original Theano 1.0.5 cannot hash a constant that holds NaN), a
+    constant on TensorFlow."""
+    make = K.constant if backend.IS_TENSORFLOW else K.variable
+    return make(array, dtype=str(array.dtype))
+
+
 def plain(name, *arguments):
     with in_keras_graph():
-        tensors = [K.constant(a, dtype=str(a.dtype)) for a in arguments]
+        tensors = [fed(a) for a in arguments]
         result = getattr(backend.OPS, name)(*tensors)
         return backend.value_now(result) if backend.is_symbolic(result) else result  # Theano: 0-d
 
@@ -42,8 +50,7 @@ def in_theano_loop(name, *arguments):
         result = theano.tensor.as_tensor_variable(getattr(backend.OPS, name)(*values))
         return [K.cast(result, 'float64')]
 
-    (output,) = theano_loop.elementwise(function, [K.constant(a, dtype=str(a.dtype))
-                                                   for a in inputs])
+    (output,) = theano_loop.elementwise(function, [fed(a) for a in inputs])
     result = theano.function([], output)()
     return result.astype(bool) if name == 'is_finite' else result.astype(arguments[-1].dtype)
 
