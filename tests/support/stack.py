@@ -3,7 +3,7 @@ and the fixture): Keras-free.
 
 - tox sets LEGACY_RPROP_EXPECT_STACK to the versions an environment pins
   (``keras==2.2.4 tensorflow==1.13.2``); the run stops at once if another
-  version is installed;
+  version is installed (a local label, ``+cpu``, is the same version);
 - in such a run a skipped test fails: a skip would hide a stack that did
   not run;
 - a test that does not apply to a stack says so with `not_applicable`
@@ -34,10 +34,16 @@ def installed(name):
         return None
 
 
+def public_version(version):
+    """`version` without its local label (``2.13.0+cpu``: ``2.13.0``), which
+    a pin ``==2.13.0`` admits, as pip does."""
+    return None if version is None else version.split('+', 1)[0]
+
+
 def pytest_sessionstart(session):
     for pin in EXPECTED_STACK:
         name, version = pin.split('==')
-        if installed(name) != version:
+        if public_version(installed(name)) != version:
             raise pytest.UsageError('LEGACY_RPROP_EXPECT_STACK wants %s, installed: %s'
                                     % (pin, installed(name)))
 
