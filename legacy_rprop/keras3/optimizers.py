@@ -110,6 +110,11 @@ class RProp(RpropArguments, keras.optimizers.Optimizer):
         state = [vector for vectors in self._state.values() for vector in vectors]
         return state + ([self._prev_loss] if self._prev_loss is not None else [])
 
+    def get_weights(self):
+        """The values of `variables` as arrays, in their order: what
+        `set_weights` takes back (Keras 3's optimizers have no such method)."""
+        return [keras.ops.convert_to_numpy(v.value) for v in self.variables]
+
     def get_weights_per_tensor(self):
         """The state as one array per slot and weight tensor (``step_size``
         of every weight in the model's order, then ``prev_grad``, ...), then
