@@ -22,6 +22,7 @@ import warnings
 import tensorflow as tf
 
 from legacy_rprop.core import tensorflow_ops
+from legacy_rprop.core.arguments import RpropArguments
 from legacy_rprop.core.switches import FUSED
 
 OptimizerBase = (getattr(getattr(tf.keras.optimizers, 'legacy', None), 'Optimizer', None)
@@ -35,6 +36,21 @@ CurrentOptimizerBase = (tf.keras.optimizers.Optimizer
 def register(classes):
     """Make tf.keras find `classes` by name (``optimizers.get``, ``load_model``)."""
     tf.keras.utils.get_custom_objects().update({cls.__name__: cls for cls in classes})
+
+
+class TfKerasArguments(RpropArguments):
+    """The front half as both tf.keras classes take it: tf.keras' own
+    keywords, and `batches_per_step` 1 only so far."""
+    keras_keywords = ('name', 'clipnorm', 'clipvalue', 'global_clipnorm')
+
+    @classmethod
+    def checked_arguments(cls, hyper, variant, nonfinite, batches_per_step, keras_kwargs):
+        arguments = super(TfKerasArguments, cls).checked_arguments(
+            hyper, variant, nonfinite, batches_per_step, keras_kwargs)
+        if arguments.batches_per_step != 1:
+            raise ValueError('batches_per_step > 1 is implemented for multi-backend Keras '
+                             '(legacy_rprop) only so far, got %r' % (batches_per_step,))
+        return arguments
 
 
 class StepLoss(object):

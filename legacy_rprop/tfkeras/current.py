@@ -10,7 +10,7 @@ import numpy as np
 import tensorflow as tf
 
 from legacy_rprop.core import switches, tensorflow_ops
-from legacy_rprop.core.arguments import RPROP_DOC, RpropArguments, question_class
+from legacy_rprop.core.arguments import RPROP_DOC, question_class
 from legacy_rprop.core.layout import StateLayout
 from legacy_rprop.core.rules import VARIANTS
 from legacy_rprop.core.state import OptimizerStateError, check_state_fits
@@ -31,18 +31,8 @@ CURRENT_API_DOC = """
     """
 
 
-class RProp(RpropArguments, backend.StepLoss, backend.CurrentOptimizerBase):
+class RProp(backend.TfKerasArguments, backend.StepLoss, backend.CurrentOptimizerBase):
     __doc__ = RPROP_DOC + CURRENT_API_DOC
-    keras_keywords = ('name', 'clipnorm', 'clipvalue', 'global_clipnorm')
-
-    @classmethod
-    def checked_arguments(cls, hyper, variant, nonfinite, batches_per_step, keras_kwargs):
-        arguments = super(RProp, cls).checked_arguments(hyper, variant, nonfinite,
-                                                        batches_per_step, keras_kwargs)
-        if arguments.batches_per_step != 1:
-            raise ValueError('batches_per_step > 1 is implemented for multi-backend Keras '
-                             '(legacy_rprop) only so far, got %r' % (batches_per_step,))
-        return arguments
 
     def _init_keras_optimizer(self, kwargs):
         # the update is compiled by XLA where XLA computes it exactly

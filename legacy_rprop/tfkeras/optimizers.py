@@ -6,14 +6,14 @@ import numpy as np
 import tensorflow as tf
 
 from legacy_rprop.core import tensorflow_ops
-from legacy_rprop.core.arguments import RPROP_DOC, RpropArguments, question_class
+from legacy_rprop.core.arguments import RPROP_DOC, question_class
 from legacy_rprop.core.rules import VARIANTS
 from legacy_rprop.core.state import check_state_fits
 from legacy_rprop.core.update import ElementUpdate, hyper_in_dtype, loss_to_remember
 from legacy_rprop.tfkeras import backend
 
 
-class RProp(RpropArguments, backend.StepLoss, backend.OptimizerBase):
+class RProp(backend.TfKerasArguments, backend.StepLoss, backend.OptimizerBase):
     __doc__ = RPROP_DOC + """
     # tf.keras
         An ``OptimizerV2``: `name` as for every tf.keras optimizer
@@ -24,7 +24,6 @@ class RProp(RpropArguments, backend.StepLoss, backend.OptimizerBase):
         A sparse gradient (an embedding's) is applied as the dense gradient
         it stands for: rows it leaves out have gradient 0.
     """
-    keras_keywords = ('name', 'clipnorm', 'clipvalue', 'global_clipnorm')
     loss_entries = 'minimize(loss, var_list) or get_updates(loss, params)'
 
     def _init_keras_optimizer(self, kwargs):
@@ -36,15 +35,6 @@ class RProp(RpropArguments, backend.StepLoss, backend.OptimizerBase):
         # iRprop+'s loss summed over the replicas: the same tensor value in
         # every replica, read by the per-variable updates
         self._step_loss = None
-
-    @classmethod
-    def checked_arguments(cls, hyper, variant, nonfinite, batches_per_step, keras_kwargs):
-        arguments = super(RProp, cls).checked_arguments(hyper, variant, nonfinite,
-                                                        batches_per_step, keras_kwargs)
-        if arguments.batches_per_step != 1:
-            raise ValueError('batches_per_step > 1 is implemented for multi-backend Keras '
-                             '(legacy_rprop) only so far, got %r' % (batches_per_step,))
-        return arguments
 
     def get_config(self):
         config = super(RProp, self).get_config()
