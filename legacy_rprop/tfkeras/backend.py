@@ -116,16 +116,28 @@ def assign_after(new_values, assignments):
         return [variable.assign(value, read_value=False) for variable, value in assignments]
 
 
-def warn_if_saved_model(optimizer, save_type):
+# the key in a save's cache (TensorFlow 1.15's matches keys by identity)
+_WARNED_OF_SAVED_MODEL = 'legacy_rprop: warned that a SavedModel restarts the state'
+
+
+def warn_if_saved_model(optimizer, save_type, cache=None):
     """Warn that a SavedModel directory (`save_type` 'savedmodel': TensorFlow
-    asks the optimizer for what to save in one) does not resume its state."""
-    if getattr(save_type, 'value', save_type) == 'savedmodel':
-        warnings.warn(
-            "%s: a SavedModel directory holds the optimizer's variables, but "
-            "tf.keras.models.load_model does not put them back (for tf.keras' own "
-            "optimizers neither): a model loaded from it starts Rprop's step sizes "
-            "afresh. Save as .h5 (or, on TensorFlow 2.11+, .keras) to resume training "
-            "exactly." % type(optimizer).__name__, stacklevel=3)
+    asks the optimizer for what to save in one) does not resume its state;
+    once per save where TensorFlow hands the save's `cache` (it asks each
+    object several times a save)."""
+    if getattr(save_type, 'value', save_type) != 'savedmodel':
+        return
+    if cache is not None:
+        warned = cache.setdefault(_WARNED_OF_SAVED_MODEL, set())
+        if id(optimizer) in warned:
+            return
+        warned.add(id(optimizer))
+    warnings.warn(
+        "%s: a SavedModel directory holds the optimizer's variables, but "
+        "tf.keras.models.load_model does not put them back (for tf.keras' own "
+        "optimizers neither): a model loaded from it starts Rprop's step sizes "
+        "afresh. Save as .h5 (or, on TensorFlow 2.11+, .keras) to resume training "
+        "exactly." % type(optimizer).__name__, stacklevel=3)
 
 
 def assign_all(pairs, iterations, strategy):

@@ -141,7 +141,7 @@ class RProp(backend.TfKerasArguments, backend.StepLoss, backend.CurrentOptimizer
         return [iteration] + flat + list(weights[1:scalars])
 
     def _trackable_children(self, save_type='checkpoint', **kwargs):
-        backend.warn_if_saved_model(self, save_type)
+        backend.warn_if_saved_model(self, save_type, kwargs.get('cache'))
         return super(RProp, self)._trackable_children(save_type, **kwargs)
 
     # -- the update

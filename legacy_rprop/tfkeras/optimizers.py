@@ -74,8 +74,15 @@ class RProp(backend.TfKerasArguments, backend.StepLoss, backend.OptimizerBase):
         super(RProp, self).set_weights(weights)
 
     def _trackable_children(self, save_type='checkpoint', **kwargs):
-        backend.warn_if_saved_model(self, save_type)
+        backend.warn_if_saved_model(self, save_type, kwargs.get('cache'))
         return super(RProp, self)._trackable_children(save_type, **kwargs)
+
+    def _list_extra_dependencies_for_serialization(self, serialization_cache):
+        # what TensorFlow 1.15's SavedModel writer asks (later ones ask the
+        # method above, and may ask this too: one warning a save)
+        backend.warn_if_saved_model(self, 'savedmodel', serialization_cache)
+        return super(RProp, self)._list_extra_dependencies_for_serialization(
+            serialization_cache)
 
     # -- the loss, for iRprop+
 
