@@ -122,8 +122,10 @@ class KerasStep(object):
             self.values[0].block_until_ready()
         elif BACKEND == 'tensorflow':
             self._apply()
-        else:
-            self.optimizer.apply(self.grads, self.variables)
+        else:  # as Keras' trainer, outside autograd
+            import torch
+            with torch.no_grad():
+                self.optimizer.apply(self.grads, self.variables)
 
     def weights(self):
         if BACKEND == 'jax':

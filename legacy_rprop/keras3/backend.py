@@ -18,6 +18,7 @@ or by looking for the feature:
   of the mean, and a model's weights are written from the cross-replica
   context.
 """
+import contextlib
 import threading
 
 import keras
@@ -84,6 +85,12 @@ else:
     import torch
     OPS = _NativeOps(torch)
     _concatenate, _split = torch.cat, torch.split
+
+
+def _torch_compiling():
+    """Whether torch.compile is tracing the step (where Keras' own assign is
+    what it knows how to trace)."""
+    return torch.compiler.is_compiling()
 
 
 def dense(gradient):
@@ -162,10 +169,23 @@ def summed_over_replicas(tensors):
     return context.all_reduce(tf.distribute.ReduceOp.SUM, list(tensors))
 
 
+def no_autograd():
+    """Where the update runs: outside PyTorch's autograd, which would
+    otherwise record every op of it when `apply` is called outside
+    ``torch.no_grad()`` (Keras' trainers call it inside)."""
+    return torch.no_grad() if BACKEND == 'torch' else contextlib.nullcontext()
+
+
 def assign_all(pairs, strategy=None):
-    """``variable.assign(value)`` for each ``(keras.Variable, value)``; under a
-    TensorFlow distribution `strategy` every replica's copy from its
-    replica's value, as Keras' own optimizers write them."""
+    """``variable.assign(value)`` for each ``(keras.Variable, value)`` (each
+    value of the variable's shape and dtype); under a TensorFlow
+    distribution `strategy` every replica's copy from its replica's value,
+    as Keras' own optimizers write them."""
+    if BACKEND == 'torch' and not _torch_compiling():
+        # one call for all, not one Keras assign (and its checks) per variable
+        torch._foreach_copy_([variable.value for variable, _ in pairs],
+                             [value for _, value in pairs])
+        return
     if _replicas() is None:
         for variable, value in pairs:
             variable.assign(value)

@@ -174,6 +174,10 @@ class RProp(RpropArguments, keras.optimizers.Optimizer):
     # -- the update
 
     def _backend_update_step(self, grads, trainable_variables, learning_rate):
+        with backend.no_autograd():
+            self._update(grads, trainable_variables)
+
+    def _update(self, grads, trainable_variables):
         spec = VARIANTS[self.variant]
         index = {id(v): i for i, v in enumerate(self._trainable_variables)}
         given = {index[id(v)]: g for g, v in zip(grads, trainable_variables)}

@@ -5,7 +5,7 @@ import pytest
 
 import legacy_rprop
 from harness import GradientFeeder
-from support.error_cases import BAD_ARGUMENTS, QUESTION_BAD_ARGUMENTS
+from support.error_cases import BAD_ARGUMENTS, QUESTION_BAD_ARGUMENTS, assert_refused
 from legacy_rprop import DEFAULT_VARIANT, VARIANTS, RProp, Rprop
 
 RPROP_DEFAULTS = dict(init_alpha=1e-3, scale_up=1.2, scale_down=0.5,
@@ -67,16 +67,12 @@ def test_clipping_acts_on_the_gradient_as_in_keras(variant, clip):
 
 @pytest.mark.parametrize('kwargs, message', BAD_ARGUMENTS)
 def test_bad_arguments_name_the_argument_and_what_is_allowed(kwargs, message):
-    with pytest.raises(ValueError) as error:
-        RProp(**kwargs)
-    assert str(error.value) == message
+    assert_refused(RProp, kwargs, message)
 
 
 @pytest.mark.parametrize('kwargs, message', QUESTION_BAD_ARGUMENTS)
 def test_question_class_errors_use_its_own_names(kwargs, message):
-    with pytest.raises(ValueError) as error:
-        Rprop(**kwargs)
-    assert str(error.value) == message
+    assert_refused(Rprop, kwargs, message)
 
 
 def test_unknown_keyword_is_a_type_error_listing_the_allowed_ones():

@@ -8,7 +8,8 @@ from harness import BACKEND, MODES, GradientFeeder, cases
 from legacy_rprop.keras3 import VARIANTS, RProp, Rprop
 from legacy_rprop.keras3.backend import FLUSHES_SUBNORMALS
 from support.reference import Reference, assert_bits_equal, state_per_tensor
-from support.streams import HYPER_SETS, SHAPES, STEPS, gradient_stream, initial_weights, loss_stream
+from support.streams import (HYPER_SETS, SHAPES, STEPS, gradient_stream, initial_weights,
+                             loss_stream, poisoned_stream)
 
 
 def run_against_reference(optimizer, variant, hyper, mode, stream=None, nonfinite='skip',
@@ -62,20 +63,6 @@ def test_float64_weights_match_the_reference_in_their_own_precision(variant, mod
 def test_propagate_policy_is_the_same_rule(variant, mode):
     run_against_reference(RProp(variant=variant, nonfinite='propagate'), variant, {}, mode,
                           nonfinite='propagate')
-
-
-def poisoned_stream(seed=3):
-    """The usual stream with NaN, +inf and -inf in a few elements (and a NaN
-    loss) on some steps."""
-    grads_per_step = gradient_stream(SHAPES, STEPS, seed=seed)
-    losses = loss_stream(STEPS, seed=seed + 1)
-    rng = np.random.RandomState(seed + 2)
-    for t in (5, 6, 17, 30, 77):
-        for g in grads_per_step[t][:2]:
-            flat = g.reshape(-1)
-            flat[rng.choice(flat.size, size=3, replace=False)] = [np.nan, np.inf, -np.inf]
-        losses[t] = np.nan
-    return grads_per_step, losses
 
 
 @pytest.mark.parametrize('variant, nonfinite, mode', cases(

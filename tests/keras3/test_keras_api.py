@@ -13,7 +13,7 @@ import pytest
 from harness import BACKEND, MODES, cases
 from legacy_rprop.keras3 import VARIANTS, OptimizerStateError, RProp, Rprop
 from support.classifier_data import N_SAMPLES, data, initial_weights
-from support.error_cases import BAD_ARGUMENTS, QUESTION_BAD_ARGUMENTS
+from support.error_cases import BAD_ARGUMENTS, QUESTION_BAD_ARGUMENTS, assert_refused
 from support.processes import same_imports
 from support.reference import Reference, assert_bits_equal
 
@@ -73,16 +73,12 @@ def test_keras_finds_the_classes_by_name(name, cls):
      "when the last batch is smaller) and iRprop+ would compare the last batch's loss; "
      "train full batch")])
 def test_bad_arguments_name_the_argument_and_what_is_allowed(kwargs, message):
-    with pytest.raises(ValueError) as error:
-        RProp(**kwargs)
-    assert str(error.value) == message
+    assert_refused(RProp, kwargs, message)
 
 
 @pytest.mark.parametrize('kwargs, message', QUESTION_BAD_ARGUMENTS)
 def test_question_class_errors_use_its_own_names(kwargs, message):
-    with pytest.raises(ValueError) as error:
-        Rprop(**kwargs)
-    assert str(error.value) == message
+    assert_refused(Rprop, kwargs, message)
 
 
 @pytest.mark.parametrize('keyword', ['lr', 'learning_rate', 'decay'])

@@ -1,5 +1,6 @@
 """Bad arguments and the exact messages they must give, the same in every
 Keras flavour."""
+import pytest
 BAD_ARGUMENTS = [
     (dict(init_alpha=0.), 'init_alpha must be > 0, got 0.0'),
     (dict(init_alpha=-1e-3), 'init_alpha must be > 0, got -0.001'),
@@ -44,3 +45,10 @@ BAD_ARGUMENTS.extend([
     (dict(batches_per_step=2.5), 'batches_per_step must be an integer >= 1, got 2.5'),
     (dict(batches_per_step=True), 'batches_per_step must be an integer >= 1, got True'),
 ])
+
+
+def assert_refused(make, kwargs, message, error=ValueError):
+    """``make(**kwargs)`` raises `error`, whose message is exactly `message`."""
+    with pytest.raises(error) as raised:
+        make(**kwargs)
+    assert str(raised.value) == message

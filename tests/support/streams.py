@@ -49,3 +49,17 @@ def loss_stream(steps, seed):
     losses = (10. + np.cumsum(rng.normal(size=steps))).astype('float32')
     losses[4::4] = losses[3::4][:len(losses[4::4])]
     return losses
+
+
+def poisoned_stream(seed=3):
+    """The conformance run's gradients and losses (SHAPES, STEPS) with NaN,
+    +inf and -inf in a few elements, and a NaN loss, on some steps."""
+    grads_per_step = gradient_stream(SHAPES, STEPS, seed=seed)
+    losses = loss_stream(STEPS, seed=seed + 1)
+    rng = np.random.RandomState(seed + 2)
+    for t in (5, 6, 17, 30, 77):
+        for g in grads_per_step[t][:2]:
+            flat = g.reshape(-1)
+            flat[rng.choice(flat.size, size=3, replace=False)] = [np.nan, np.inf, -np.inf]
+        losses[t] = np.nan
+    return grads_per_step, losses

@@ -91,11 +91,15 @@ def build(keras, name, dtype):
     else:
         raise ValueError('no zoo model %r; the models: %s' % (name, ', '.join(MODELS)))
     model = keras.models.Model(inputs, outputs)
-    # kernels and biases drawn, batch normalization's as Keras starts them
-    names = [getattr(w, 'path', None) or w.name for w in model.weights]
-    model.set_weights([value if 'batch_normalization' in name
-                       else rng.uniform(-0.5, 0.5, size=value.shape).astype(dtype)
-                       for name, value in zip(names, model.get_weights())])
+    # kernels and biases drawn, batch normalization's as Keras starts them;
+    # layer by layer, where each weight's name and value go together (a
+    # model's `weights` and `get_weights()` are not in the same order in
+    # multi-backend Keras: trainable ones first, and layer by layer)
+    for layer in model.layers:
+        names = [getattr(w, 'path', None) or w.name for w in layer.weights]
+        layer.set_weights([value if 'batch_normalization' in name
+                           else rng.uniform(-0.5, 0.5, size=value.shape).astype(dtype)
+                           for name, value in zip(names, layer.get_weights())])
     compile_kwargs = {'loss': 'mse'}
     if name == 'two-in-two-out':
         compile_kwargs['loss_weights'] = [1., 0.5]

@@ -7,7 +7,8 @@ import tensorflow as tf
 from harness import MODES, GradientFeeder
 from legacy_rprop.tfkeras import VARIANTS, RProp, Rprop
 from support.reference import Reference, assert_bits_equal
-from support.streams import HYPER_SETS, SHAPES, STEPS, gradient_stream, initial_weights, loss_stream
+from support.streams import (HYPER_SETS, SHAPES, STEPS, gradient_stream, initial_weights,
+                             loss_stream, poisoned_stream)
 from legacy_rprop.core.tensorflow_ops import FLUSHES_SUBNORMALS
 
 
@@ -68,20 +69,6 @@ def test_float64_weights_match_the_reference_in_their_own_precision(variant, mod
 def test_propagate_policy_is_the_same_rule_on_finite_gradients(variant, mode):
     run_against_reference(RProp(variant=variant, nonfinite='propagate'), variant, {}, mode,
                           nonfinite='propagate')
-
-
-def poisoned_stream(seed=3):
-    """The usual stream with NaN, +inf and -inf in a few elements (and a NaN
-    loss) on some steps."""
-    grads_per_step = gradient_stream(SHAPES, STEPS, seed=seed)
-    losses = loss_stream(STEPS, seed=seed + 1)
-    rng = np.random.RandomState(seed + 2)
-    for t in (5, 6, 17, 30, 77):
-        for g in grads_per_step[t][:2]:
-            flat = g.reshape(-1)
-            flat[rng.choice(flat.size, size=3, replace=False)] = [np.nan, np.inf, -np.inf]
-        losses[t] = np.nan
-    return grads_per_step, losses
 
 
 @pytest.mark.parametrize('mode', MODES)

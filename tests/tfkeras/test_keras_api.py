@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from support.error_cases import BAD_ARGUMENTS, QUESTION_BAD_ARGUMENTS
+from support.error_cases import BAD_ARGUMENTS, QUESTION_BAD_ARGUMENTS, assert_refused
 from harness import CURRENT_API, EAGER, MODES, Feeder
 from legacy_rprop.tfkeras import VARIANTS, OptimizerStateError, RProp, Rprop
 from models import classifier, fit_full_batch
@@ -55,16 +55,12 @@ def test_tf_keras_finds_the_classes_by_name(name, cls):
 
 @pytest.mark.parametrize('kwargs, message', BAD_ARGUMENTS)
 def test_bad_arguments_give_the_same_errors_as_the_multi_backend_flavour(kwargs, message):
-    with pytest.raises(ValueError) as error:
-        RProp(**kwargs)
-    assert str(error.value) == message
+    assert_refused(RProp, kwargs, message)
 
 
 @pytest.mark.parametrize('kwargs, message', QUESTION_BAD_ARGUMENTS)
 def test_question_class_errors_use_its_own_names(kwargs, message):
-    with pytest.raises(ValueError) as error:
-        Rprop(**kwargs)
-    assert str(error.value) == message
+    assert_refused(Rprop, kwargs, message)
 
 
 @pytest.mark.parametrize('keyword', ['lr', 'learning_rate', 'decay'])
