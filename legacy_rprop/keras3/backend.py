@@ -26,6 +26,8 @@ import numpy as np
 from keras import ops as keras_ops
 
 from legacy_rprop.core.ops import Ops
+from legacy_rprop.core.rules import Hyper
+from legacy_rprop.core.update import hyper_in_dtype
 
 BACKEND = keras.backend.backend()
 if BACKEND == 'tensorflow':
@@ -74,17 +76,25 @@ class _NativeOps(Ops):
         return self.f.isfinite(x)
 
 
+# the backend's own functions: keras.ops' would convert every argument on
+# every call, a cost that counts on PyTorch's eager step
 if BACKEND == 'tensorflow':
     # what XLA computes exactly (jit_compile), and the plain kernels too
     OPS = tensorflow_ops.XLA
-    _concatenate, _split = tf.concat, tf.split
+    _concatenate, _split, _reshape, cast = tf.concat, tf.split, tf.reshape, tf.cast
 elif BACKEND == 'jax':
     OPS = _NativeOps(jax.numpy)
-    _concatenate, _split = jax.numpy.concatenate, jax.numpy.split
+    _concatenate, _split, _reshape = jax.numpy.concatenate, jax.numpy.split, jax.numpy.reshape
+    cast = jax.numpy.asarray
 else:
     import torch
     OPS = _NativeOps(torch)
-    _concatenate, _split = torch.cat, torch.split
+    _concatenate, _split, _reshape = torch.cat, torch.split, torch.reshape
+
+    def cast(tensor, dtype):
+        return tensor.to(getattr(torch, dtype))
+
+cast.__doc__ = """`tensor` in the float `dtype` (a name: 'float32'); itself if it is."""
 
 
 def _torch_compiling():
@@ -101,20 +111,34 @@ def dense(gradient):
 
 def concatenated(tensors):
     """The elements of `tensors` as one vector (one tensor is only reshaped)."""
-    vectors = [keras_ops.reshape(t, (-1,)) for t in tensors]
+    vectors = [_reshape(t, (-1,)) for t in tensors]
     return vectors[0] if len(vectors) == 1 else _concatenate(vectors, 0)
 
 
 def pieces(vector, shapes):
     """`vector` cut into tensors of `shapes`: the inverse of `concatenated`."""
     if len(shapes) == 1:
-        return [keras_ops.reshape(vector, shapes[0])]
+        return [_reshape(vector, shapes[0])]
     sizes = [int(np.prod(shape)) for shape in shapes]
     if BACKEND == 'jax':  # jax.numpy.split takes the cut points
         parts = _split(vector, [int(e) for e in np.cumsum(sizes)[:-1]])
     else:
         parts = _split(vector, sizes)
-    return [keras_ops.reshape(part, shape) for part, shape in zip(parts, shapes)]
+    return [_reshape(part, shape) for part, shape in zip(parts, shapes)]
+
+
+_HYPER_TENSORS = {}
+
+
+def hyper_tensors(hyper, dtype):
+    """The hyper-parameters as 0-d tensors of `dtype` (torch.compile makes
+    float32 constants of float64 NumPy scalars); on PyTorch made once."""
+    if BACKEND != 'torch':
+        return Hyper(*(keras_ops.convert_to_tensor(v, dtype) for v in hyper_in_dtype(hyper, dtype)))
+    key = (tuple(hyper), dtype)
+    if key not in _HYPER_TENSORS:
+        _HYPER_TENSORS[key] = Hyper(*(torch.tensor(v) for v in hyper_in_dtype(hyper, dtype)))
+    return _HYPER_TENSORS[key]
 
 
 class LossCatcher(object):

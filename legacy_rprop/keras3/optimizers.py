@@ -10,9 +10,9 @@ import numpy as np
 
 from legacy_rprop.core.arguments import RPROP_DOC, RpropArguments, question_class
 from legacy_rprop.core.layout import StateLayout
-from legacy_rprop.core.rules import VARIANTS, Hyper
+from legacy_rprop.core.rules import VARIANTS
 from legacy_rprop.core.state import check_state_fits
-from legacy_rprop.core.update import ElementUpdate, hyper_in_dtype, loss_to_remember
+from legacy_rprop.core.update import ElementUpdate, loss_to_remember
 from legacy_rprop.keras3 import backend
 
 KERAS3_DOC = """
@@ -198,7 +198,7 @@ class RProp(RpropArguments, keras.optimizers.Optimizer):
         assignments = []
         loss_rose = None
         if spec.uses_loss:
-            step_loss = keras.ops.cast(step_loss, self._prev_loss.dtype)
+            step_loss = backend.cast(step_loss, self.layout.dtypes[0])
             prev_loss = self._prev_loss.value
             loss_rose = step_loss > prev_loss
             assignments.append((self._prev_loss,
@@ -206,15 +206,12 @@ class RProp(RpropArguments, keras.optimizers.Optimizer):
         variables = self._trainable_variables
         for k, (dtype, members) in enumerate(self.layout.groups):
             inputs = {'weight': backend.concatenated([variables[i].value for i in members]),
-                      'grad': backend.concatenated([keras.ops.cast(grads[i], dtype)
+                      'grad': backend.concatenated([backend.cast(grads[i], dtype)
                                                     for i in members])}
             inputs.update((slot, vectors[k].value) for slot, vectors in self._state.items())
             if loss_rose is not None:
                 inputs['loss_rose'] = loss_rose
-            # 0-d tensors: torch.compile makes float32 constants of float64 NumPy scalars
-            hyper = Hyper(*(keras.ops.convert_to_tensor(v, dtype)
-                            for v in hyper_in_dtype(self.hyper, dtype)))
-            new = update(hyper, inputs)
+            new = update(backend.hyper_tensors(self.hyper, dtype), inputs)
             weights = backend.pieces(new['weight'], [self.layout.shapes[i] for i in members])
             assignments.extend((variables[i], w) for i, w in zip(members, weights))
             assignments.extend((vectors[k], new[slot]) for slot, vectors in self._state.items())
