@@ -88,7 +88,14 @@ elif BACKEND == 'jax':
     cast = jax.numpy.asarray
 else:
     import torch
-    OPS = _NativeOps(torch)
+
+    class _TorchOps(_NativeOps):
+        def sign_of_finite(self, x):
+            # PyTorch's sign of -0.0 is +0.0 (eagerly and compiled): two
+            # passes over the tensor fewer
+            return torch.sign(x)
+
+    OPS = _TorchOps(torch)
     _concatenate, _split, _reshape = torch.cat, torch.split, torch.reshape
 
     def cast(tensor, dtype):
