@@ -116,6 +116,22 @@ def assign_after(new_values, assignments):
         return [variable.assign(value, read_value=False) for variable, value in assignments]
 
 
+class SavedModelWarning(object):
+    """For both tf.keras classes: saving a SavedModel directory warns that
+    a model loaded from it restarts the optimizer's state, once a save."""
+
+    def _trackable_children(self, save_type='checkpoint', **kwargs):
+        warn_if_saved_model(self, save_type, kwargs.get('cache'))
+        return super(SavedModelWarning, self)._trackable_children(save_type, **kwargs)
+
+    def _list_extra_dependencies_for_serialization(self, serialization_cache):
+        # what TensorFlow 1.15's SavedModel writer asks (later ones ask the
+        # method above, and may ask this too)
+        warn_if_saved_model(self, 'savedmodel', serialization_cache)
+        return super(SavedModelWarning, self)._list_extra_dependencies_for_serialization(
+            serialization_cache)
+
+
 # the key in a save's cache (TensorFlow 1.15's matches keys by identity)
 _WARNED_OF_SAVED_MODEL = 'legacy_rprop: warned that a SavedModel restarts the state'
 

@@ -31,7 +31,8 @@ CURRENT_API_DOC = """
     """
 
 
-class RProp(backend.TfKerasArguments, backend.StepLoss, backend.CurrentOptimizerBase):
+class RProp(backend.TfKerasArguments, backend.StepLoss, backend.SavedModelWarning,
+            backend.CurrentOptimizerBase):
     __doc__ = RPROP_DOC + CURRENT_API_DOC
 
     def _init_keras_optimizer(self, kwargs):
@@ -139,10 +140,6 @@ class RProp(backend.TfKerasArguments, backend.StepLoss, backend.CurrentOptimizer
         flat = self.layout.from_per_tensor(slot_major, expected[1:1 + len(slots) * len(
             self.layout.groups)])
         return [iteration] + flat + list(weights[1:scalars])
-
-    def _trackable_children(self, save_type='checkpoint', **kwargs):
-        backend.warn_if_saved_model(self, save_type, kwargs.get('cache'))
-        return super(RProp, self)._trackable_children(save_type, **kwargs)
 
     # -- the update
 

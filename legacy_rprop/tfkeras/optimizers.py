@@ -13,7 +13,8 @@ from legacy_rprop.core.update import ElementUpdate, hyper_in_dtype, loss_to_reme
 from legacy_rprop.tfkeras import backend
 
 
-class RProp(backend.TfKerasArguments, backend.StepLoss, backend.OptimizerBase):
+class RProp(backend.TfKerasArguments, backend.StepLoss, backend.SavedModelWarning,
+            backend.OptimizerBase):
     __doc__ = RPROP_DOC + """
     # tf.keras
         An ``OptimizerV2``: `name` as for every tf.keras optimizer
@@ -72,17 +73,6 @@ class RProp(backend.TfKerasArguments, backend.StepLoss, backend.OptimizerBase):
         check_state_fits(type(self).__name__, self.variant, self.weights,
                          [tuple(w.shape.as_list()) for w in self.weights], weights)
         super(RProp, self).set_weights(weights)
-
-    def _trackable_children(self, save_type='checkpoint', **kwargs):
-        backend.warn_if_saved_model(self, save_type, kwargs.get('cache'))
-        return super(RProp, self)._trackable_children(save_type, **kwargs)
-
-    def _list_extra_dependencies_for_serialization(self, serialization_cache):
-        # what TensorFlow 1.15's SavedModel writer asks (later ones ask the
-        # method above, and may ask this too: one warning a save)
-        backend.warn_if_saved_model(self, 'savedmodel', serialization_cache)
-        return super(RProp, self)._list_extra_dependencies_for_serialization(
-            serialization_cache)
 
     # -- the loss, for iRprop+
 

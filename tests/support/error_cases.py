@@ -1,6 +1,7 @@
 """Bad arguments and the exact messages they must give, the same in every
 Keras flavour."""
 import pytest
+
 BAD_ARGUMENTS = [
     (dict(init_alpha=0.), 'init_alpha must be > 0, got 0.0'),
     (dict(init_alpha=-1e-3), 'init_alpha must be > 0, got -0.001'),
