@@ -19,8 +19,12 @@ Keras runs on (``KERAS_BACKEND``).
    Then, from the same weights and gradients, in how many of 10 steps our
    iRprop-'s weights equal the backend's Rprop's bit for bit.
 
+``--jit-compile true`` compiles on PyTorch too: the model's step through
+Keras (``compile(jit_compile=True)``, torch.compile), the step alone of
+ours, Keras' and torch.optim's optimizers with ``torch.compile``.
+
     KERAS_BACKEND=jax python benchmarks/keras3_speed.py [--models ...] [--tensors ...]
-        [--json FILE]
+        [--jit-compile true] [--json FILE]
 
 ``--json`` also writes the numbers, the whole steps as model_sweep.py does
 (``ms_per_step``), so that sweep_figure.py plots them.
@@ -50,21 +54,21 @@ def keras_optimizer(name):
 
 # -- 1. whole training steps
 
-def network(sizes, optimizer):
+def network(sizes, optimizer, jit_compile='auto'):
     layers = [keras.Input((sizes[0],))]
     layers += [keras.layers.Dense(n, activation='tanh') for n in sizes[1:-1]]
     layers.append(keras.layers.Dense(sizes[-1], activation='sigmoid'))
     model = keras.Sequential(layers)
-    model.compile(optimizer=optimizer, loss='mse')
+    model.compile(optimizer=optimizer, loss='mse', jit_compile=jit_compile)
     return model
 
 
-def time_model(sizes, samples, rounds, steps):
+def time_model(sizes, samples, rounds, steps, jit_compile='auto'):
     rng = np.random.RandomState(0)
     x = rng.uniform(-1, 1, size=(samples, sizes[0])).astype('float32')
     y = (rng.uniform(size=(samples, sizes[-1])) > 0.5).astype('float32')
     names = ('SGD', 'Adam') + VARIANTS
-    models = {name: network(sizes, keras_optimizer(name)) for name in names}
+    models = {name: network(sizes, keras_optimizer(name), jit_compile) for name in names}
     weights = models['SGD'].get_weights()
     restarts = {}
     for name, model in models.items():
@@ -96,7 +100,7 @@ class KerasStep(object):
     """Keras 3's optimizer `name` updating weights of `shapes` with the
     fixed gradients `grads`, one step per call, as the trainer runs it."""
 
-    def __init__(self, name, weights, grads):
+    def __init__(self, name, weights, grads, compiled=False):
         self.optimizer = keras_optimizer(name)
         self.variables = [keras.Variable(w) for w in weights]
         self.optimizer.build(self.variables)
@@ -115,6 +119,10 @@ class KerasStep(object):
                                       jit_compile=True)
         else:
             self.grads = [keras.ops.convert_to_tensor(g) for g in grads]
+            self._apply = lambda: self.optimizer.apply(self.grads, self.variables)
+            if compiled:  # as Keras' trainer with jit_compile=True
+                import torch
+                self._apply = torch.compile(self._apply)
 
     def __call__(self, _):
         if BACKEND == 'jax':
@@ -125,7 +133,7 @@ class KerasStep(object):
         else:  # as Keras' trainer, outside autograd
             import torch
             with torch.no_grad():
-                self.optimizer.apply(self.grads, self.variables)
+                self._apply()
 
     def weights(self):
         if BACKEND == 'jax':
@@ -136,7 +144,7 @@ class KerasStep(object):
 class TorchStep(object):
     """torch.optim's `name` ('Rprop': iRprop- with our defaults, or 'Adam')."""
 
-    def __init__(self, name, weights, grads):
+    def __init__(self, name, weights, grads, compiled=False):
         import torch
         self.params = [torch.nn.Parameter(torch.from_numpy(w.copy())) for w in weights]
         for p, g in zip(self.params, grads):
@@ -146,9 +154,11 @@ class TorchStep(object):
                                                step_sizes=(1e-6, 50.))
         else:
             self.optimizer = torch.optim.Adam(self.params)
+        # compiled as PyTorch's optimizer tutorial compiles a step
+        self._step = torch.compile(self.optimizer.step) if compiled else self.optimizer.step
 
     def __call__(self, _):
-        self.optimizer.step()
+        self._step()
 
     def weights(self):
         return [p.detach().numpy() for p in self.params]
@@ -179,26 +189,26 @@ class OptaxStep(object):
         return [np.asarray(p) for p in self.params]
 
 
-def time_tensors(label, rounds, steps):
+def time_tensors(label, rounds, steps, compiled=False):
     shapes = tensor_shapes(label)
     rng = np.random.RandomState(0)
     weights = [rng.normal(size=s).astype('float32') for s in shapes]
     # signs that stay, so that every step moves (a step size that grows)
     grads = [rng.normal(size=s).astype('float32') for s in shapes]
-    runs = {name: KerasStep(name, weights, grads)
+    runs = {name: KerasStep(name, weights, grads, compiled)
             for name in ('SGD', 'Adam') + tuple(v for v in VARIANTS if v != 'iRprop+')}
     if BACKEND == 'torch':
-        runs['torch Adam'] = TorchStep('Adam', weights, grads)
-        runs['torch Rprop'] = TorchStep('Rprop', weights, grads)
+        runs['torch Adam'] = TorchStep('Adam', weights, grads, compiled)
+        runs['torch Rprop'] = TorchStep('Rprop', weights, grads, compiled)
     if BACKEND == 'jax':
         runs['optax rprop'] = OptaxStep(weights, grads)
     for run in runs.values():  # compile
         run(None)
     seconds = seconds_per_step(runs, rounds, steps)
-    return {name: 1e3 * t for name, t in seconds.items()}, agreement(weights, grads)
+    return {name: 1e3 * t for name, t in seconds.items()}, agreement(weights, grads, compiled)
 
 
-def agreement(weights, grads, steps=10):
+def agreement(weights, grads, compiled=False, steps=10):
     """How our iRprop-'s weights compare with the backend's own Rprop's
     over `steps` steps from the same weights and gradients (None where the
     backend has none).  optax's rprop moves each step by the previous
@@ -206,9 +216,9 @@ def agreement(weights, grads, steps=10):
     t is compared with its after step t + 1."""
     if BACKEND not in ('torch', 'jax'):
         return None
-    ours = KerasStep('iRprop-', weights, grads)
-    native = TorchStep('Rprop', weights, grads) if BACKEND == 'torch' else OptaxStep(weights,
-                                                                                   grads)
+    ours = KerasStep('iRprop-', weights, grads, compiled)
+    native = (TorchStep('Rprop', weights, grads, compiled) if BACKEND == 'torch'
+              else OptaxStep(weights, grads))
     lag = 1 if BACKEND == 'jax' else 0
     for _ in range(lag):
         native(None)
@@ -230,14 +240,25 @@ def main():
     p.add_argument('--tensors', nargs='*', default=['1e3', '1e5', '1e6', 'mlp'])
     p.add_argument('--rounds', type=int, default=9)
     p.add_argument('--steps', type=int, default=20)
+    p.add_argument('--jit-compile', choices=('auto', 'true'), default='auto',
+                   help="'true': compile every step, also on PyTorch (torch.compile: the "
+                        "model's step through Keras' jit_compile, the optimizers' step alone, "
+                        "torch.optim's too); 'auto': as Keras compiles by default")
     p.add_argument('--json', help='also write the results to this file')
     args = p.parse_args()
-    results = {'keras': keras.__version__, 'backend': BACKEND, 'ms_per_step': {},
-               'optimizer_step_ms': {}}
+    jit_compile = True if args.jit_compile == 'true' else 'auto'
+    if jit_compile is True and BACKEND == 'torch':
+        import torch
+        # each model (and step alone) of this run recompiles Keras' trainer
+        # code; past PyTorch's default limit of 8 it would run eagerly
+        torch._dynamo.config.cache_size_limit = 256
+    results = {'keras': keras.__version__, 'backend': BACKEND, 'jit_compile': args.jit_compile,
+               'ms_per_step': {}, 'optimizer_step_ms': {}}
     backend_module = __import__(BACKEND)
     results['backend_version'] = backend_module.__version__
-    print('Keras %s on %s %s; median of %d rounds of %d steps'
-          % (keras.__version__, BACKEND, backend_module.__version__, args.rounds, args.steps))
+    print('Keras %s on %s %s, jit_compile=%s; median of %d rounds of %d steps'
+          % (keras.__version__, BACKEND, backend_module.__version__, jit_compile, args.rounds,
+             args.steps))
     if args.models:
         print('\nwhole training step (train_on_batch), ms and x Adam')
         print('%-15s %8s %8s  %s' % ('model', 'SGD', 'Adam',
@@ -245,7 +266,7 @@ def main():
         for label in args.models:
             keras.backend.clear_session()
             sizes, samples = MODELS[label]
-            ms = time_model(sizes, samples, args.rounds, args.steps)
+            ms = time_model(sizes, samples, args.rounds, args.steps, jit_compile)
             results['ms_per_step'][label] = ms
             print('%-15s %8.3f %8.3f  %s' % (label, ms['SGD'], ms['Adam'], '  '.join(
                 '%12.2f' % (ms[v] / ms['Adam']) for v in VARIANTS)), flush=True)
@@ -253,7 +274,7 @@ def main():
         print("\nthe optimizer's step alone, ms (x Keras Adam)")
         for label in args.tensors:
             keras.backend.clear_session()
-            ms, agreed = time_tensors(label, args.rounds, args.steps)
+            ms, agreed = time_tensors(label, args.rounds, args.steps, jit_compile is True)
             results['optimizer_step_ms'][label] = dict(ms, agreement=agreed)
             cells = ['%s %.3f (%.2f)' % (name, t, t / ms['Adam']) for name, t in ms.items()]
             print('%-6s %s%s' % (label, '; '.join(cells), '' if agreed is None

@@ -19,10 +19,11 @@ or by looking for the feature:
   context.
 """
 import contextlib
+import itertools
+import math
 import threading
 
 import keras
-import numpy as np
 from keras import ops as keras_ops
 
 from legacy_rprop.core.ops import Ops
@@ -126,9 +127,11 @@ def pieces(vector, shapes):
     """`vector` cut into tensors of `shapes`: the inverse of `concatenated`."""
     if len(shapes) == 1:
         return [_reshape(vector, shapes[0])]
-    sizes = [int(np.prod(shape)) for shape in shapes]
+    # sizes in plain Python: under torch.compile NumPy's arithmetic would be
+    # traced as tensors, and int() of one breaks the graph (eager fallback)
+    sizes = [math.prod(shape) for shape in shapes]
     if BACKEND == 'jax':  # jax.numpy.split takes the cut points
-        parts = _split(vector, [int(e) for e in np.cumsum(sizes)[:-1]])
+        parts = _split(vector, list(itertools.accumulate(sizes))[:-1])
     else:
         parts = _split(vector, sizes)
     return [_reshape(part, shape) for part, shape in zip(parts, shapes)]
@@ -144,7 +147,10 @@ def hyper_tensors(hyper, dtype):
         return Hyper(*(keras_ops.convert_to_tensor(v, dtype) for v in hyper_in_dtype(hyper, dtype)))
     key = (tuple(hyper), dtype)
     if key not in _HYPER_TENSORS:
-        _HYPER_TENSORS[key] = Hyper(*(torch.tensor(v) for v in hyper_in_dtype(hyper, dtype)))
+        # from the Python floats: NumPy scalars would be traced as tensors
+        # under torch.compile (the conversion rounds to `dtype` as NumPy does)
+        _HYPER_TENSORS[key] = Hyper(*(torch.tensor(float(v), dtype=getattr(torch, dtype))
+                                      for v in hyper))
     return _HYPER_TENSORS[key]
 
 

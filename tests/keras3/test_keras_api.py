@@ -277,3 +277,62 @@ def test_the_tf_keras_flavour_on_a_keras_3_tensorflow_is_this_one(not_applicable
     assert tf.keras.optimizers.Optimizer is keras.optimizers.Optimizer  # tf.keras is Keras 3
     assert legacy_rprop.tfkeras.RProp is RProp and legacy_rprop.tfkeras.Rprop is Rprop
     return None
+
+
+def _steps_alone(variant, compiled, steps=3):
+    """The weights after `steps` updates from fixed gradients and rising
+    and falling losses, of a model with tensors in both layouts (small ones
+    concatenated, a large one alone), each step run eagerly or `compiled`
+    (torch.compile with fullgraph=True: any graph break fails; XLA on
+    TensorFlow; jax.jit of `stateless_apply` on JAX, the loss caught
+    inside the differentiation, as Keras' trainer does)."""
+    rng = np.random.RandomState(3)
+    shapes = [(300, 250), (250,), (3, 4), (4,)]  # 75000 elements: alone
+    initial = [rng.uniform(-1, 1, size=s).astype('float32') for s in shapes]
+    grads = [[rng.normal(size=s).astype('float32') for s in shapes] for _ in range(steps)]
+    losses = [1., 2., 1.5][:steps]
+    optimizer = RProp(variant=variant)
+    variables = [keras.Variable(w) for w in initial]
+    optimizer.build(variables)
+    if BACKEND == 'jax':
+        import jax
+
+        def step(state, values, grad, loss):
+            def objective(values):  # its value is `loss`, its gradient `grad`
+                total = loss
+                for v, g in zip(values, grad):
+                    total = total + jax.numpy.sum((v - jax.lax.stop_gradient(v)) * g)
+                return optimizer.scale_loss(total)
+            return optimizer.stateless_apply(state, jax.grad(objective)(values), values)
+        step = jax.jit(step) if compiled else step
+        state, values = [v.value for v in optimizer.variables], [v.value for v in variables]
+        for grad, loss in zip(grads, losses):
+            values, state = step(state, values, grad, np.float32(loss))
+        return [np.asarray(v) for v in values]
+
+    def step(grad, loss):
+        optimizer.scale_loss(loss)
+        optimizer.apply(grad, variables)
+    if BACKEND == 'tensorflow':
+        import tensorflow as tf
+        run = tf.function(step, jit_compile=True) if compiled else step
+    else:
+        import torch
+        compiled_step = torch.compile(step, fullgraph=True)
+
+        def run(grad, loss):
+            with torch.no_grad():
+                (compiled_step if compiled else step)(grad, loss)
+    for grad, loss in zip(grads, losses):
+        run([keras.ops.convert_to_tensor(g) for g in grad],
+            keras.ops.convert_to_tensor(np.float32(loss)))
+    return [keras.ops.convert_to_numpy(v.value) for v in variables]
+
+
+@pytest.mark.parametrize('variant', sorted(VARIANTS))
+def test_the_step_alone_compiles_whole_with_the_eager_numbers(variant):
+    eager = _steps_alone(variant, compiled=False)
+    compiled = _steps_alone(variant, compiled=True)
+    assert not np.array_equal(eager[0], _steps_alone(variant, compiled=False, steps=2)[0])
+    for e, c in zip(eager, compiled):
+        assert_bits_equal(c, e)
