@@ -11,7 +11,9 @@ Keras runs on (``KERAS_BACKEND``).
    Adam's.
 2. The optimizer's step alone (``--tensors``): one update of the weights
    ``sizes`` (one tensor of N elements, or ``mlp``: the six tensors of
-   64-256-256-10) from a fixed gradient, as Keras' trainer runs it
+   64-256-256-10) per step, from a cycle of random gradients whose signs
+   flip here and there as in training (``--gradients fixed``: one gradient,
+   each select of the rule the same way at every step), as Keras' trainer runs it
    (``stateless_apply`` under ``jax.jit`` on JAX, ``apply`` in a
    ``tf.function`` on TensorFlow, ``apply`` on PyTorch), against Adam and
    the backend's own Rprop run the way its users run it (``torch.optim``'s
@@ -40,7 +42,13 @@ from step_cost import seconds_per_step
 from legacy_rprop.keras3 import RProp
 
 BACKEND = keras.backend.backend()
+try:  # the JAX runs compare with optax's Rprop where optax is installed
+    import optax  # noqa: F401
+    OPTAX = True
+except ImportError:
+    OPTAX = False
 VARIANTS = ('keras-answer', 'Rprop-', 'iRprop-', 'Rprop+', 'iRprop+')
+GRADIENT_SETS = 5
 INIT_ALPHA = 1e-3
 
 
@@ -97,8 +105,9 @@ def tensor_shapes(label):
 
 
 class KerasStep(object):
-    """Keras 3's optimizer `name` updating weights of `shapes` with the
-    fixed gradients `grads`, one step per call, as the trainer runs it."""
+    """Keras 3's optimizer `name` updating `weights`, one step per call
+    with the next of the gradient sets `grads` (a cycle), as the trainer
+    runs it."""
 
     def __init__(self, name, weights, grads, compiled=False):
         self.optimizer = keras_optimizer(name)
@@ -106,34 +115,37 @@ class KerasStep(object):
         self.optimizer.build(self.variables)
         if name == 'iRprop+':
             raise ValueError('the step alone has no loss for iRprop+')
+        self.step = 0
         if BACKEND == 'jax':
             import jax
-            self.grads = [jax.numpy.asarray(g) for g in grads]
+            self.grads = [[jax.numpy.asarray(g) for g in gs] for gs in grads]
             self.values = [v.value for v in self.variables]
             self.state = [v.value for v in self.optimizer.variables]
             self._apply = jax.jit(self.optimizer.stateless_apply)
         elif BACKEND == 'tensorflow':
             import tensorflow as tf
-            self.grads = [tf.constant(g) for g in grads]
-            self._apply = tf.function(lambda: self.optimizer.apply(self.grads, self.variables),
+            self.grads = [[tf.constant(g) for g in gs] for gs in grads]
+            self._apply = tf.function(lambda g: self.optimizer.apply(g, self.variables),
                                       jit_compile=True)
         else:
-            self.grads = [keras.ops.convert_to_tensor(g) for g in grads]
-            self._apply = lambda: self.optimizer.apply(self.grads, self.variables)
+            self.grads = [[keras.ops.convert_to_tensor(g) for g in gs] for gs in grads]
+            self._apply = lambda g: self.optimizer.apply(g, self.variables)
             if compiled:  # as Keras' trainer with jit_compile=True
                 import torch
                 self._apply = torch.compile(self._apply)
 
     def __call__(self, _):
+        grads = self.grads[self.step % len(self.grads)]
+        self.step += 1
         if BACKEND == 'jax':
-            self.values, self.state = self._apply(self.state, self.grads, self.values)
+            self.values, self.state = self._apply(self.state, grads, self.values)
             self.values[0].block_until_ready()
         elif BACKEND == 'tensorflow':
-            self._apply()
+            self._apply(grads)
         else:  # as Keras' trainer, outside autograd
             import torch
             with torch.no_grad():
-                self._apply()
+                self._apply(grads)
 
     def weights(self):
         if BACKEND == 'jax':
@@ -147,8 +159,8 @@ class TorchStep(object):
     def __init__(self, name, weights, grads, compiled=False):
         import torch
         self.params = [torch.nn.Parameter(torch.from_numpy(w.copy())) for w in weights]
-        for p, g in zip(self.params, grads):
-            p.grad = torch.from_numpy(g.copy())
+        self.grads = [[torch.from_numpy(g.copy()) for g in gs] for gs in grads]
+        self.step = 0
         if name == 'Rprop':
             self.optimizer = torch.optim.Rprop(self.params, lr=INIT_ALPHA, etas=(0.5, 1.2),
                                                step_sizes=(1e-6, 50.))
@@ -158,6 +170,9 @@ class TorchStep(object):
         self._step = torch.compile(self.optimizer.step) if compiled else self.optimizer.step
 
     def __call__(self, _):
+        for p, g in zip(self.params, self.grads[self.step % len(self.grads)]):
+            p.grad = g
+        self.step += 1
         self._step()
 
     def weights(self):
@@ -173,8 +188,9 @@ class OptaxStep(object):
         transform = optax.rprop(learning_rate=INIT_ALPHA, eta_minus=0.5, eta_plus=1.2,
                                 min_step_size=1e-6, max_step_size=50.)
         self.params = [jax.numpy.asarray(w) for w in weights]
-        self.grads = [jax.numpy.asarray(g) for g in grads]
+        self.grads = [[jax.numpy.asarray(g) for g in gs] for gs in grads]
         self.state = transform.init(self.params)
+        self.step = 0
 
         def step(params, state, grads):
             updates, state = transform.update(grads, state, params)
@@ -182,30 +198,36 @@ class OptaxStep(object):
         self._step = jax.jit(step)
 
     def __call__(self, _):
-        self.params, self.state = self._step(self.params, self.state, self.grads)
+        grads = self.grads[self.step % len(self.grads)]
+        self.step += 1
+        self.params, self.state = self._step(self.params, self.state, grads)
         self.params[0].block_until_ready()
 
     def weights(self):
         return [np.asarray(p) for p in self.params]
 
 
-def time_tensors(label, rounds, steps, compiled=False):
+def time_tensors(label, rounds, steps, compiled=False, gradients='mixed'):
     shapes = tensor_shapes(label)
     rng = np.random.RandomState(0)
     weights = [rng.normal(size=s).astype('float32') for s in shapes]
-    # signs that stay, so that every step moves (a step size that grows)
-    grads = [rng.normal(size=s).astype('float32') for s in shapes]
+    # 'mixed': a cycle of random gradients, whose signs flip here and there
+    # at every step as in training; 'fixed': one gradient, every sign the
+    # same at every step (each of the rule's selects goes one way)
+    grads = [[rng.normal(size=s).astype('float32') for s in shapes]
+             for _ in range(GRADIENT_SETS if gradients == 'mixed' else 1)]
     runs = {name: KerasStep(name, weights, grads, compiled)
             for name in ('SGD', 'Adam') + tuple(v for v in VARIANTS if v != 'iRprop+')}
     if BACKEND == 'torch':
         runs['torch Adam'] = TorchStep('Adam', weights, grads, compiled)
         runs['torch Rprop'] = TorchStep('Rprop', weights, grads, compiled)
-    if BACKEND == 'jax':
+    if BACKEND == 'jax' and OPTAX:
         runs['optax rprop'] = OptaxStep(weights, grads)
     for run in runs.values():  # compile
         run(None)
     seconds = seconds_per_step(runs, rounds, steps)
-    return {name: 1e3 * t for name, t in seconds.items()}, agreement(weights, grads, compiled)
+    return ({name: 1e3 * t for name, t in seconds.items()},
+            agreement(weights, grads, compiled))
 
 
 def agreement(weights, grads, compiled=False, steps=10):
@@ -214,7 +236,7 @@ def agreement(weights, grads, compiled=False, steps=10):
     backend has none).  optax's rprop moves each step by the previous
     step's update (its first step does not move), so there ours after step
     t is compared with its after step t + 1."""
-    if BACKEND not in ('torch', 'jax'):
+    if BACKEND not in ('torch', 'jax') or (BACKEND == 'jax' and not OPTAX):
         return None
     ours = KerasStep('iRprop-', weights, grads, compiled)
     native = (TorchStep('Rprop', weights, grads, compiled) if BACKEND == 'torch'
@@ -240,6 +262,11 @@ def main():
     p.add_argument('--tensors', nargs='*', default=['1e3', '1e5', '1e6', 'mlp'])
     p.add_argument('--rounds', type=int, default=9)
     p.add_argument('--steps', type=int, default=20)
+    p.add_argument('--gradients', choices=('mixed', 'fixed'), default='mixed',
+                   help="the step alone's gradients: 'mixed', a cycle of %d random ones whose "
+                        "signs flip here and there (as in training); 'fixed', one gradient "
+                        "(every select of the rule goes the same way at every step)"
+                        % GRADIENT_SETS)
     p.add_argument('--jit-compile', choices=('auto', 'true'), default='auto',
                    help="'true': compile every step, also on PyTorch (torch.compile: the "
                         "model's step through Keras' jit_compile, the optimizers' step alone, "
@@ -253,6 +280,7 @@ def main():
         # code; past PyTorch's default limit of 8 it would run eagerly
         torch._dynamo.config.cache_size_limit = 256
     results = {'keras': keras.__version__, 'backend': BACKEND, 'jit_compile': args.jit_compile,
+               'gradients': args.gradients,
                'ms_per_step': {}, 'optimizer_step_ms': {}}
     backend_module = __import__(BACKEND)
     results['backend_version'] = backend_module.__version__
@@ -271,10 +299,11 @@ def main():
             print('%-15s %8.3f %8.3f  %s' % (label, ms['SGD'], ms['Adam'], '  '.join(
                 '%12.2f' % (ms[v] / ms['Adam']) for v in VARIANTS)), flush=True)
     if args.tensors:
-        print("\nthe optimizer's step alone, ms (x Keras Adam)")
+        print("\nthe optimizer's step alone (%s gradients), ms (x Keras Adam)" % args.gradients)
         for label in args.tensors:
             keras.backend.clear_session()
-            ms, agreed = time_tensors(label, args.rounds, args.steps, jit_compile is True)
+            ms, agreed = time_tensors(label, args.rounds, args.steps, jit_compile is True,
+                                     args.gradients)
             results['optimizer_step_ms'][label] = dict(ms, agreement=agreed)
             cells = ['%s %.3f (%.2f)' % (name, t, t / ms['Adam']) for name, t in ms.items()]
             print('%-6s %s%s' % (label, '; '.join(cells), '' if agreed is None

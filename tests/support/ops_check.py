@@ -21,11 +21,13 @@ def special_values(dtype):
     return np.array(values, dtype=dtype)
 
 
-def cases(dtype):
+def cases(dtype, repeat=1):
     """``(op name, arguments)`` of every op on the special values (and every
-    pair of them), as NumPy arrays."""
-    values = special_values(dtype)
-    x, y = np.repeat(values, len(values)), np.tile(values, len(values))
+    pair of them), as NumPy arrays; each array `repeat` times over (a backend
+    may compute a large tensor another way)."""
+    values = np.tile(special_values(dtype), repeat)
+    pairs = len(special_values(dtype))
+    x, y = np.repeat(values, pairs), np.tile(values, pairs)
     bounds = [np.asarray(b, dtype) for b in (np.finfo(dtype).tiny, 1e-6, 3., np.finfo(dtype).max)]
     return ([('where', (x > y, x, y)), ('sign', (x,)), ('sign_of_finite', (x[~np.isnan(x)],)),
              ('zeros_like', (x,)), ('negative', (x,)), ('is_finite', (x,))]
@@ -42,12 +44,12 @@ def same_numbers(got, want):
     return equal
 
 
-def check(compute, dtype, flushes_subnormals):
+def check(compute, dtype, flushes_subnormals, repeat=1):
     """Raise AssertionError naming every op and input where
     ``compute(op name, *arrays)`` (the backend's op, on arrays, back as an
-    array) differs from NumPy's."""
+    array) differs from NumPy's (on the `cases`, `repeat` times over)."""
     failures = []
-    for name, arguments in cases(dtype):
+    for name, arguments in cases(dtype, repeat):
         got = np.asarray(compute(name, *arguments))
         if name == 'zeros_like':  # of the input's shape, or 0-d to broadcast
             got = np.broadcast_to(got, np.shape(arguments[0]))
