@@ -19,7 +19,9 @@ number, as TensorFlow and XLA do), and Rprop is meant to ignore magnitudes.
 Every rule takes the element-wise operations of a backend (`ops`, the
 contract of `legacy_rprop.core.ops`), the current weight, its gradient, its
 state (a dict of the variant's slots) and the hyper-parameters, and returns
-``(new_weight, new_state)``.  ``new_weight`` is before any Keras constraint;
+``(new_weight, new_state)``; a rule takes ``ops.sign`` of the gradient only
+(under the policy 'skip' it is 0 where the gradient is not finite, as for a
+zero gradient).  ``new_weight`` is before any Keras constraint;
 the optimizer applies constraints afterwards.  All inputs are pre-step
 values; the rules never touch variables, so the same rule is exact on every
 backend and serves every Keras flavour.

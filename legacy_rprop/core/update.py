@@ -32,19 +32,16 @@ class ElementUpdate(_Computation):
 
     `spec` is the variant's `Variant` record; `skip` is the policy 'skip':
     an element whose gradient is not finite keeps its weight and every slot
-    for that step.  The rule then runs on a
-    zero in place of that gradient, which leaves the weight and the
-    variant's `zero_grad_keeps` slots as they are, so only the other slots
-    need a select (one element-wise op fewer per step for every variant but
-    the answer's, whose step size shrinks at a zero gradient).
+    for that step.  The rule then takes that gradient's sign as 0, as for a
+    zero gradient, which leaves the weight and the variant's
+    `zero_grad_keeps` slots as they are, so only the other slots need a
+    select (one element-wise op fewer per step for every variant but the
+    answer's, whose step size shrinks at a zero gradient); those other
+    slots are the only ones where the non-finite gradient itself ends up.
     """
 
     def __init__(self, ops, spec, skip):
         self.ops, self.spec, self.skip = ops, spec, skip
-        # With 'skip' the rule sees finite gradients only, so it can take
-        # the backend's plain sign: on TensorFlow two ops fewer per tensor
-        # (the NaN-keeping sign is a select on is_nan).
-        self.rule_ops = _SignOfFinite(ops) if skip else ops
         # what each output is written to: its own input's variable
         self.output_names = ('weight',) + spec.slots
 
@@ -57,12 +54,13 @@ class ElementUpdate(_Computation):
         (weight, grad, the slots and, for a rule that uses the loss,
         loss_rose)."""
         ops, grad = self.ops, inputs['grad']
+        rule_ops = ops
         if self.skip:
             finite = ops.is_finite(grad)
-            grad = ops.where(finite, grad, ops.zeros_like(grad))
+            rule_ops = _SignOfFiniteGradient(ops, finite)
         state = {slot: inputs[slot] for slot in self.spec.slots}
         new_weight, new_state = self.spec.rule(
-            self.rule_ops, inputs['weight'], grad, state, hyper, inputs.get('loss_rose'))
+            rule_ops, inputs['weight'], grad, state, hyper, inputs.get('loss_rose'))
         new = dict(new_state, weight=new_weight)
         if self.skip:
             kept = ('weight',) + self.spec.zero_grad_keeps
@@ -107,12 +105,20 @@ class AccumulatingUpdate(_Computation):
         return kept
 
 
-class _SignOfFinite(object):
-    """`ops` whose `sign` is its `sign_of_finite`, for finite inputs."""
+class _SignOfFiniteGradient(object):
+    """`ops` whose `sign` (which a rule takes of the gradient only) is the
+    backend's plain sign where the gradient is `finite` and 0 where it is
+    not.  Zeroing the sign, not the gradient, spares XLA a zeroed copy of
+    the gradient in memory between its loops (Rprop+ on 1e6 weights: 22
+    passes over memory instead of 25); and the plain sign is two ops fewer
+    on TensorFlow, whose NaN-keeping sign is a select on is_nan."""
 
-    def __init__(self, ops):
-        self._ops = ops
-        self.sign = ops.sign_of_finite
+    def __init__(self, ops, finite):
+        self._ops, self._finite = ops, finite
+
+    def sign(self, gradient):
+        ops = self._ops
+        return ops.where(self._finite, ops.sign_of_finite(gradient), ops.zeros_like(gradient))
 
     def __getattr__(self, name):
         return getattr(self._ops, name)
