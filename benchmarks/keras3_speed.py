@@ -104,7 +104,20 @@ def tensor_shapes(label):
     return [(int(float(label)),)]
 
 
-class KerasStep(object):
+class GradientCycle(object):
+    """A step run with the next of the gradient sets `grads` (a cycle),
+    each set one gradient per weight tensor."""
+
+    def __init__(self, grads):
+        self.grads, self.step = grads, 0
+
+    def next_grads(self):
+        grads = self.grads[self.step % len(self.grads)]
+        self.step += 1
+        return grads
+
+
+class KerasStep(GradientCycle):
     """Keras 3's optimizer `name` updating `weights`, one step per call
     with the next of the gradient sets `grads` (a cycle), as the trainer
     runs it."""
@@ -115,28 +128,27 @@ class KerasStep(object):
         self.optimizer.build(self.variables)
         if name == 'iRprop+':
             raise ValueError('the step alone has no loss for iRprop+')
-        self.step = 0
         if BACKEND == 'jax':
             import jax
-            self.grads = [[jax.numpy.asarray(g) for g in gs] for gs in grads]
+            super(KerasStep, self).__init__([[jax.numpy.asarray(g) for g in gs] for gs in grads])
             self.values = [v.value for v in self.variables]
             self.state = [v.value for v in self.optimizer.variables]
             self._apply = jax.jit(self.optimizer.stateless_apply)
         elif BACKEND == 'tensorflow':
             import tensorflow as tf
-            self.grads = [[tf.constant(g) for g in gs] for gs in grads]
+            super(KerasStep, self).__init__([[tf.constant(g) for g in gs] for gs in grads])
             self._apply = tf.function(lambda g: self.optimizer.apply(g, self.variables),
                                       jit_compile=True)
         else:
-            self.grads = [[keras.ops.convert_to_tensor(g) for g in gs] for gs in grads]
+            super(KerasStep, self).__init__([[keras.ops.convert_to_tensor(g) for g in gs]
+                                             for gs in grads])
             self._apply = lambda g: self.optimizer.apply(g, self.variables)
             if compiled:  # as Keras' trainer with jit_compile=True
                 import torch
                 self._apply = torch.compile(self._apply)
 
     def __call__(self, _):
-        grads = self.grads[self.step % len(self.grads)]
-        self.step += 1
+        grads = self.next_grads()
         if BACKEND == 'jax':
             self.values, self.state = self._apply(self.state, grads, self.values)
             self.values[0].block_until_ready()
@@ -153,14 +165,14 @@ class KerasStep(object):
         return [keras.ops.convert_to_numpy(v.value) for v in self.variables]
 
 
-class TorchStep(object):
+class TorchStep(GradientCycle):
     """torch.optim's `name` ('Rprop': iRprop- with our defaults, or 'Adam')."""
 
     def __init__(self, name, weights, grads, compiled=False):
         import torch
         self.params = [torch.nn.Parameter(torch.from_numpy(w.copy())) for w in weights]
-        self.grads = [[torch.from_numpy(g.copy()) for g in gs] for gs in grads]
-        self.step = 0
+        super(TorchStep, self).__init__([[torch.from_numpy(g.copy()) for g in gs]
+                                         for gs in grads])
         if name == 'Rprop':
             self.optimizer = torch.optim.Rprop(self.params, lr=INIT_ALPHA, etas=(0.5, 1.2),
                                                step_sizes=(1e-6, 50.))
@@ -170,16 +182,15 @@ class TorchStep(object):
         self._step = torch.compile(self.optimizer.step) if compiled else self.optimizer.step
 
     def __call__(self, _):
-        for p, g in zip(self.params, self.grads[self.step % len(self.grads)]):
+        for p, g in zip(self.params, self.next_grads()):
             p.grad = g
-        self.step += 1
         self._step()
 
     def weights(self):
         return [p.detach().numpy() for p in self.params]
 
 
-class OptaxStep(object):
+class OptaxStep(GradientCycle):
     """optax's rprop (iRprop-, our defaults) under jax.jit."""
 
     def __init__(self, weights, grads):
@@ -188,9 +199,8 @@ class OptaxStep(object):
         transform = optax.rprop(learning_rate=INIT_ALPHA, eta_minus=0.5, eta_plus=1.2,
                                 min_step_size=1e-6, max_step_size=50.)
         self.params = [jax.numpy.asarray(w) for w in weights]
-        self.grads = [[jax.numpy.asarray(g) for g in gs] for gs in grads]
+        super(OptaxStep, self).__init__([[jax.numpy.asarray(g) for g in gs] for gs in grads])
         self.state = transform.init(self.params)
-        self.step = 0
 
         def step(params, state, grads):
             updates, state = transform.update(grads, state, params)
@@ -198,9 +208,7 @@ class OptaxStep(object):
         self._step = jax.jit(step)
 
     def __call__(self, _):
-        grads = self.grads[self.step % len(self.grads)]
-        self.step += 1
-        self.params, self.state = self._step(self.params, self.state, grads)
+        self.params, self.state = self._step(self.params, self.state, self.next_grads())
         self.params[0].block_until_ready()
 
     def weights(self):
@@ -233,9 +241,11 @@ def time_tensors(label, rounds, steps, compiled=False, gradients='mixed'):
 def agreement(weights, grads, compiled=False, steps=10):
     """How our iRprop-'s weights compare with the backend's own Rprop's
     over `steps` steps from the same weights and gradients (None where the
-    backend has none).  optax's rprop moves each step by the previous
-    step's update (its first step does not move), so there ours after step
-    t is compared with its after step t + 1."""
+    backend has none).  optax's rprop moves each step by the move it
+    computed at the previous step (its first step does not move), so there
+    ours after step t is compared with its after step t + 1: equal with one
+    fixed gradient (``--gradients fixed``); where signs flip, optax zeroes
+    that move where the new gradient flipped its sign, another rule."""
     if BACKEND not in ('torch', 'jax') or (BACKEND == 'jax' and not OPTAX):
         return None
     ours = KerasStep('iRprop-', weights, grads, compiled)

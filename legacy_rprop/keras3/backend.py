@@ -109,8 +109,8 @@ else:
             # there) it took five times a multiplication's time (1e5 floats:
             # 300 us, 58 us where the condition is all true).  Selecting the
             # bits, with a mask of all ones where the condition holds, is
-            # exact and branch-free, in four cheap passes:
-            # b ^ ((a ^ b) & mask)
+            # exact and branch-free, in five cheap passes (the mask, its
+            # negation, then b ^ ((a ^ b) & mask))
             bits = _BITS[if_true.dtype]
             mask = condition.to(bits).neg_()
             chosen, other = if_true.view(bits), if_false.view(bits)

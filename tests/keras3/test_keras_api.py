@@ -318,11 +318,11 @@ def _steps_alone(variant, compiled, steps=3):
         run = tf.function(step, jit_compile=True) if compiled else step
     else:
         import torch
-        compiled_step = torch.compile(step, fullgraph=True)
+        step_here = torch.compile(step, fullgraph=True) if compiled else step
 
         def run(grad, loss):
             with torch.no_grad():
-                (compiled_step if compiled else step)(grad, loss)
+                step_here(grad, loss)
     for grad, loss in zip(grads, losses):
         run([keras.ops.convert_to_tensor(g) for g in grad],
             keras.ops.convert_to_tensor(np.float32(loss)))

@@ -25,9 +25,9 @@ def cases(dtype, repeat=1):
     """``(op name, arguments)`` of every op on the special values (and every
     pair of them), as NumPy arrays; each array `repeat` times over (a backend
     may compute a large tensor another way)."""
-    values = np.tile(special_values(dtype), repeat)
-    pairs = len(special_values(dtype))
-    x, y = np.repeat(values, pairs), np.tile(values, pairs)
+    special = special_values(dtype)
+    values = np.tile(special, repeat)
+    x, y = np.repeat(values, len(special)), np.tile(values, len(special))
     bounds = [np.asarray(b, dtype) for b in (np.finfo(dtype).tiny, 1e-6, 3., np.finfo(dtype).max)]
     return ([('where', (x > y, x, y)), ('sign', (x,)), ('sign_of_finite', (x[~np.isnan(x)],)),
              ('zeros_like', (x,)), ('negative', (x,)), ('is_finite', (x,))]
