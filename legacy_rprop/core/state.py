@@ -1,5 +1,5 @@
 """Saved optimizer state: the error for state that does not fit, and the
-check that raises it, the same in every flavour."""
+checks that raise it, the same in every flavour."""
 import numpy as np
 
 
@@ -30,3 +30,18 @@ def check_state_fits(class_name, variant, variables, expected, weights):
 def state_names(variables):
     """The optimizer state's names without scope (``step_size``)."""
     return [v.name.rsplit('/', 1)[-1].split(':')[0] for v in variables]
+
+
+def check_saved_between_steps(class_name, batches_per_step, variables, weights):
+    """Raise `OptimizerStateError` if the arrays `weights` (the state of
+    `variables`) were saved in the middle of a step of `batches_per_step`
+    batches: training resumes at the start of an epoch, and would add the
+    rest of the saved step's batches to the next step's."""
+    seen = [float(np.asarray(value)) for name, value in zip(state_names(variables), weights)
+            if name.startswith('batches_seen')]
+    if seen and seen[0] != 0:
+        raise OptimizerStateError(
+            '%s(batches_per_step=%d) cannot resume from this state: it was saved '
+            'after %d of the %d batches of a step, and Keras resumes at the start '
+            'of an epoch. Save at the end of an epoch (ModelCheckpoint does). '
+            'Nothing was loaded.' % (class_name, batches_per_step, seen[0], batches_per_step))

@@ -10,7 +10,8 @@ from keras.optimizers import Optimizer, clip_norm
 from legacy_rprop.core.arguments import RPROP_DOC, RpropArguments, question_class
 from legacy_rprop.core.layout import StateLayout
 from legacy_rprop.core.rules import VARIANTS
-from legacy_rprop.core.state import OptimizerStateError, check_state_fits, state_names
+from legacy_rprop.core.state import (OptimizerStateError, check_saved_between_steps,
+                                     check_state_fits)
 from legacy_rprop.core.update import (AccumulatingUpdate, ElementUpdate, hyper_in_dtype,
                                       loss_to_remember)
 from legacy_rprop.keras2 import backend
@@ -200,16 +201,8 @@ class RProp(RpropArguments, Optimizer):
         if layout is not None:
             weights = layout.converted(weights, flat_shapes) or weights
         check_state_fits(type(self).__name__, self.variant, self.weights, flat_shapes, weights)
-        seen = [float(np.asarray(value))
-                for name, value in zip(state_names(self.weights), weights)
-                if name.startswith('batches_seen')]
-        if seen and seen[0] != 0:
-            raise OptimizerStateError(
-                '%s(batches_per_step=%d) cannot resume from this state: it was saved '
-                'after %d of the %d batches of a step, and Keras resumes at the start '
-                'of an epoch. Save at the end of an epoch (ModelCheckpoint does). '
-                'Nothing was loaded.' % (type(self).__name__, self.batches_per_step,
-                                         seen[0], self.batches_per_step))
+        check_saved_between_steps(type(self).__name__, self.batches_per_step, self.weights,
+                                  weights)
         super(RProp, self).set_weights(weights)
 
     def get_weights_per_tensor(self):

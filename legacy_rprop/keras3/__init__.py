@@ -14,8 +14,9 @@ if not hasattr(keras.optimizers.Optimizer, '_backend_update_step'):
 
 from legacy_rprop.core.rules import DEFAULT_VARIANT, VARIANTS  # noqa: E402
 from legacy_rprop.core.state import OptimizerStateError  # noqa: E402
-from legacy_rprop.keras3.optimizers import RProp, Rprop  # noqa: E402
+from legacy_rprop.keras3.optimizers import RProp, Rprop, tell_batch_sizes  # noqa: E402
 
-__all__ = ['RProp', 'Rprop', 'OptimizerStateError', 'DEFAULT_VARIANT', 'VARIANTS']
+__all__ = ['RProp', 'Rprop', 'tell_batch_sizes', 'OptimizerStateError', 'DEFAULT_VARIANT',
+           'VARIANTS']
 
 keras.saving.get_custom_objects().update({'RProp': RProp, 'Rprop': Rprop})

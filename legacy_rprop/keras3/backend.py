@@ -132,9 +132,10 @@ else:
     _concatenate, _split, _reshape = torch.cat, torch.split, torch.reshape
 
     def cast(tensor, dtype):
-        return tensor.to(getattr(torch, dtype))
+        return torch.as_tensor(tensor, dtype=getattr(torch, dtype))
 
-cast.__doc__ = """`tensor` in the float `dtype` (a name: 'float32'); itself if it is."""
+cast.__doc__ = """`tensor` (or a Python number) in the float `dtype` (a name:
+'float32'); itself if it is."""
 
 
 def _torch_compiling():
@@ -186,22 +187,38 @@ def hyper_tensors(hyper, dtype):
     return _HYPER_TENSORS[key]
 
 
-class LossCatcher(object):
-    """The loss of the step being built, as the backend lets an optimizer
-    see it: `caught(loss)` in ``scale_loss`` (returns what to go on with),
-    `take()` in the update (None if no loss was caught since the last
-    take).  Per thread: a distribution strategy builds each replica's step in
-    a thread of its own."""
+class StepValue(object):
+    """A value of the step being built, handed from where the training step
+    has it to the update: `put(value)`, then `take()` in the update (None
+    if nothing was put since the last take).  Per thread: a distribution
+    strategy builds each replica's step in a thread of its own."""
 
     def __init__(self):
         self._local = threading.local()
+
+    def put(self, value):
+        self._local.value = value
+
+    def take(self):
+        value = getattr(self._local, 'value', None)
+        self._local.value = None
+        return value
+
+
+class LossCatcher(StepValue):
+    """The loss of the step being built, as the backend lets an optimizer
+    see it: `caught(loss)` in ``scale_loss`` (returns what to go on with),
+    `take()` in the update."""
+
+    def __init__(self):
+        super(LossCatcher, self).__init__()
         if BACKEND == 'jax':
             @jax.custom_vjp
             def identity(x):
                 return x
 
             def forward(x):
-                self._local.loss = x
+                self.put(x)
                 return x, None
 
             identity.defvjp(forward, lambda _, g: (g,))
@@ -210,12 +227,7 @@ class LossCatcher(object):
     def caught(self, loss):
         if BACKEND == 'jax':
             return self._identity(loss)
-        self._local.loss = keras_ops.stop_gradient(loss)
-        return loss
-
-    def take(self):
-        loss = getattr(self._local, 'loss', None)
-        self._local.loss = None
+        self.put(keras_ops.stop_gradient(loss))
         return loss
 
 
@@ -225,6 +237,13 @@ def _replicas():
         return None
     context = tf.distribute.get_replica_context()
     return context if context is not None and context.num_replicas_in_sync > 1 else None
+
+
+def replicas_in_sync():
+    """The number of replicas a TensorFlow distribution strategy runs the
+    step on (1 outside one, and on JAX and PyTorch)."""
+    context = _replicas()
+    return 1 if context is None else context.num_replicas_in_sync
 
 
 def summed_over_replicas(tensors):

@@ -11,8 +11,8 @@ import numpy as np
 from legacy_rprop.core.arguments import RPROP_DOC, RpropArguments, question_class
 from legacy_rprop.core.layout import StateLayout
 from legacy_rprop.core.rules import VARIANTS
-from legacy_rprop.core.state import check_state_fits
-from legacy_rprop.core.update import ElementUpdate, loss_to_remember
+from legacy_rprop.core.state import check_saved_between_steps, check_state_fits
+from legacy_rprop.core.update import AccumulatingUpdate, ElementUpdate, loss_to_remember
 from legacy_rprop.keras3 import backend
 
 KERAS3_DOC = """
@@ -23,8 +23,12 @@ KERAS3_DOC = """
         as for every Keras optimizer; Rprop has no learning rate, so
         `weight_decay` (which Keras scales by it) is refused, and
         `gradient_accumulation_steps` too (Keras averages the batches'
-        means unweighted, and iRprop+ would compare one batch's loss):
-        train full batch.  iRprop+ takes each step's loss from
+        means unweighted, and iRprop+ would compare one batch's loss): use
+        `batches_per_step`, which weighs each batch by its size, with
+        `tell_batch_sizes(model)` (Keras 3 does not tell an optimizer the
+        size of a batch); with it, clipping, `use_ema` and weight
+        constraints are refused (Keras would apply them on every batch,
+        not on the step).  iRprop+ takes each step's loss from
         ``scale_loss``, which every Keras 3 trainer calls (`fit`,
         `train_on_batch`); ``apply`` without it raises, and so does a
         ``LossScaleOptimizer`` around it (``compile(auto_scale_loss=False)``).
@@ -46,11 +50,13 @@ class RProp(RpropArguments, keras.optimizers.Optimizer):
     def checked_arguments(cls, hyper, variant, nonfinite, batches_per_step, keras_kwargs):
         arguments = super(RProp, cls).checked_arguments(hyper, variant, nonfinite,
                                                         batches_per_step, keras_kwargs)
-        if arguments.batches_per_step != 1:
-            raise ValueError(
-                'batches_per_step must be 1 with Keras 3, got %r: Keras 3 does not tell an '
-                'optimizer the size of each batch, which an exact mean over batches of '
-                'unequal size needs; train full batch' % (batches_per_step,))
+        if arguments.batches_per_step > 1:
+            for keyword in ('clipnorm', 'clipvalue', 'global_clipnorm', 'use_ema'):
+                if keras_kwargs.get(keyword):
+                    raise ValueError(
+                        '%s must be None with batches_per_step > 1, got %r: Keras would '
+                        "apply it to every batch, not to the step's gradient of all its "
+                        'batches' % (keyword, keras_kwargs[keyword]))
         if keras_kwargs.get('weight_decay') is not None:
             raise ValueError(
                 'weight_decay must be None, got %r: Keras scales weight decay by the '
@@ -67,6 +73,7 @@ class RProp(RpropArguments, keras.optimizers.Optimizer):
         # Rprop has no learning rate; Keras' base class wants one
         keras.optimizers.Optimizer.__init__(self, learning_rate=1.0, **kwargs)
         self._losses = backend.LossCatcher()
+        self._batch_sizes = backend.StepValue()
         self.layout = None
 
     def get_config(self):
@@ -91,9 +98,24 @@ class RProp(RpropArguments, keras.optimizers.Optimizer):
                        for slot in spec.slots}
         self._prev_loss = None
         if spec.uses_loss:
-            self._prev_loss = self.add_variable(
-                shape=(), dtype=self.layout.dtypes[0] if variables else None,
-                initializer=_filled(np.inf), name='prev_loss')
+            self._prev_loss = self._scalar_variable('prev_loss', np.inf)
+        self._grad_sums, self._counters = [], []
+        if self.batches_per_step > 1:
+            constrained = [v.path for v in variables if v.constraint is not None]
+            if constrained:
+                raise ValueError(
+                    '%s(batches_per_step=%d) cannot train weights with a constraint (%s): '
+                    'Keras 3 applies constraints after every batch, not after the step of '
+                    'all its batches' % (type(self).__name__, self.batches_per_step,
+                                        ', '.join(constrained)))
+            self._grad_sums = [self._state_variable('grad_sum', k)
+                               for k in range(len(self.layout.groups))]
+            counters = ('batches_seen', 'samples_seen') + (('loss_sum',) if spec.uses_loss else ())
+            self._counters = [self._scalar_variable(name, 0.) for name in counters]
+
+    def _scalar_variable(self, name, initial):
+        return self.add_variable(shape=(), dtype=self.layout.dtypes[0],
+                                 initializer=_filled(initial), name=name)
 
     def _state_variable(self, slot, k):
         dtype, members = self.layout.groups[k]
@@ -104,11 +126,15 @@ class RProp(RpropArguments, keras.optimizers.Optimizer):
     @property
     def state_variables(self):
         """The Rprop state among `variables`, in their order: each slot's
-        vectors (`layout`), then iRprop+'s prev_loss."""
+        vectors (`layout`), then iRprop+'s prev_loss, then with
+        `batches_per_step` > 1 the gradient sums (one vector per group as a
+        slot's) and the counters batches_seen, samples_seen and (iRprop+)
+        loss_sum: the order of the other flavours."""
         if self.layout is None:
             return []
         state = [vector for vectors in self._state.values() for vector in vectors]
-        return state + ([self._prev_loss] if self._prev_loss is not None else [])
+        state += [self._prev_loss] if self._prev_loss is not None else []
+        return state + self._grad_sums + self._counters
 
     def get_weights(self):
         """The values of `variables` as arrays, in their order: what
@@ -128,7 +154,8 @@ class RProp(RpropArguments, keras.optimizers.Optimizer):
     def set_weights(self, weights):
         """Load state saved by `get_weights` (or with the model).  Raises
         `OptimizerStateError` if the arrays do not have the number and shapes
-        this optimizer holds for this model; nothing is loaded then."""
+        this optimizer holds for this model, or were saved in the middle of
+        a step of several batches; nothing is loaded then."""
         variables = self.variables
         if not self.built:  # Keras 3's HDF5 loader builds no optimizer for the model
             warnings.warn(
@@ -137,8 +164,7 @@ class RProp(RpropArguments, keras.optimizers.Optimizer):
                 'the step sizes start afresh. Save in Keras\' own format (.keras) to resume '
                 'exactly.' % type(self).__name__, stacklevel=2)
             raise ValueError('%s is not built' % type(self).__name__)
-        check_state_fits(type(self).__name__, self.variant, variables,
-                         [tuple(v.shape) for v in variables], weights)
+        self._check_state_fits(variables, weights)
         super(RProp, self).set_weights(weights)
 
     def load_own_variables(self, store):
@@ -146,10 +172,14 @@ class RProp(RpropArguments, keras.optimizers.Optimizer):
         not fit raises `OptimizerStateError` (Keras would only warn and go
         on with fresh state)."""
         variables = self.variables
-        check_state_fits(type(self).__name__, self.variant, variables,
-                         [tuple(v.shape) for v in variables],
-                         [store[str(i)] for i in range(len(store.keys()))])
+        self._check_state_fits(variables, [store[str(i)] for i in range(len(store.keys()))])
         super(RProp, self).load_own_variables(store)
+
+    def _check_state_fits(self, variables, weights):
+        name = type(self).__name__
+        check_state_fits(name, self.variant, variables, [tuple(v.shape) for v in variables],
+                         weights)
+        check_saved_between_steps(name, self.batches_per_step, variables, weights)
 
     # -- the loss, for iRprop+
 
@@ -196,26 +226,99 @@ class RProp(RpropArguments, keras.optimizers.Optimizer):
         skip = self.nonfinite == 'skip'
         update = ElementUpdate(backend.OPS, spec, skip=skip)
         assignments = []
-        loss_rose = None
+        shared = {}
+        if self.batches_per_step > 1:
+            update = AccumulatingUpdate(update)
+            shared, step_loss = self._accumulation(step_loss if spec.uses_loss else None,
+                                                   assignments)
         if spec.uses_loss:
             step_loss = backend.cast(step_loss, self.layout.dtypes[0])
             prev_loss = self._prev_loss.value
-            loss_rose = step_loss > prev_loss
-            assignments.append((self._prev_loss,
-                                loss_to_remember(backend.OPS, step_loss, prev_loss, skip)))
+            shared['loss_rose'] = step_loss > prev_loss
+            remembered = loss_to_remember(backend.OPS, step_loss, prev_loss, skip)
+            if 'is_step' in shared:
+                remembered = backend.OPS.where(shared['is_step'] > 0, remembered, prev_loss)
+            assignments.append((self._prev_loss, remembered))
         variables = self._trainable_variables
         for k, (dtype, members) in enumerate(self.layout.groups):
             inputs = {'weight': backend.concatenated([variables[i].value for i in members]),
                       'grad': backend.concatenated([backend.cast(grads[i], dtype)
                                                     for i in members])}
             inputs.update((slot, vectors[k].value) for slot, vectors in self._state.items())
-            if loss_rose is not None:
-                inputs['loss_rose'] = loss_rose
+            inputs.update((name, value if name == 'loss_rose' else backend.cast(value, dtype))
+                          for name, value in shared.items())
+            if self._grad_sums:
+                inputs['grad_sum'] = self._grad_sums[k].value
             new = update(backend.hyper_tensors(self.hyper, dtype), inputs)
             weights = backend.pieces(new['weight'], [self.layout.shapes[i] for i in members])
             assignments.extend((variables[i], w) for i, w in zip(members, weights))
             assignments.extend((vectors[k], new[slot]) for slot, vectors in self._state.items())
+            if self._grad_sums:
+                assignments.append((self._grad_sums[k], new['grad_sum']))
         backend.assign_all(assignments, getattr(self, '_distribution_strategy', None))
+
+    def _accumulation(self, batch_loss, assignments):
+        """The inputs every element's update shares with `batches_per_step`
+        > 1 (this batch's size, the step's samples so far with this batch's,
+        whether this batch is the step's last) and the loss to compare (the
+        mean of `batch_loss` over the step's samples); the counters' writes
+        go to `assignments`."""
+        size = self._batch_sizes.take()
+        if size is None:
+            raise ValueError(
+                "%s(batches_per_step=%d) weighs each batch's gradient by the batch's size, "
+                'and this step was told none: call legacy_rprop.keras3.tell_batch_sizes(model) '
+                'after compiling or loading the model, so that its training step tells the '
+                'optimizer each batch\'s size' % (type(self).__name__, self.batches_per_step))
+        if backend.replicas_in_sync() > 1:
+            raise ValueError(
+                '%s(batches_per_step=%d) is for one device: under a distribution strategy '
+                'each replica sees its share of a batch only. Distribute the full batch '
+                'instead (batches_per_step=1)' % (type(self).__name__, self.batches_per_step))
+        dtype = self.layout.dtypes[0]
+        size = backend.cast(size, dtype)
+        batches_seen, samples_seen = self._counters[:2]
+        batches, samples = batches_seen.value + 1., samples_seen.value + size
+        is_step = backend.cast(batches >= float(self.batches_per_step), dtype)
+        counters = [(batches_seen, batches), (samples_seen, samples)]
+        step_loss = None
+        if batch_loss is not None:
+            total = self._counters[2].value + size * backend.cast(batch_loss, dtype)
+            step_loss = total / samples
+            counters.append((self._counters[2], total))
+        # after the step's last batch every counter starts again from 0
+        ops = backend.OPS
+        assignments.extend((variable, ops.where(is_step > 0, ops.zeros_like(value), value))
+                           for variable, value in counters)
+        return {'batch_size': size, 'samples': samples, 'is_step': is_step}, step_loss
+
+
+def tell_batch_sizes(model):
+    """Make `model`'s training step tell its optimizer the size of each
+    batch, which `RProp(batches_per_step=k)` with k > 1 needs to weigh each
+    batch's mean gradient by it (Keras 3 tells an optimizer only the
+    gradients and the loss).  Call it after ``compile`` and after loading;
+    it wraps the model's ``train_step`` (the size is the first dimension of
+    the batch's first input, as Keras' own loss metric takes it).  Returns
+    `model`."""
+    train_step = model.train_step
+
+    def train_step_telling_batch_size(*args):
+        inputs, _, _ = keras.utils.unpack_x_y_sample_weight(args[-1])
+        optimizer = model.optimizer
+        if not isinstance(optimizer, RProp):
+            raise ValueError(
+                'tell_batch_sizes(model) tells the batch sizes to a legacy_rprop optimizer, '
+                'and this model trains with %s: compile it with RProp or Rprop (under '
+                'mixed precision with auto_scale_loss=False: a LossScaleOptimizer around '
+                'one would not pass the sizes on)'
+                % type(optimizer).__name__)
+        optimizer._batch_sizes.put(keras.ops.shape(keras.tree.flatten(inputs)[0])[0])
+        return train_step(*args)
+
+    model.train_step = train_step_telling_batch_size
+    model.train_function = None  # a step made before would not tell them
+    return model
 
 
 def _filled(value):

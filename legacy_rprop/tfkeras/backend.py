@@ -49,7 +49,8 @@ class TfKerasArguments(RpropArguments):
             hyper, variant, nonfinite, batches_per_step, keras_kwargs)
         if arguments.batches_per_step != 1:
             raise ValueError('batches_per_step > 1 is implemented for multi-backend Keras '
-                             '(legacy_rprop) only so far, got %r' % (batches_per_step,))
+                             '(legacy_rprop) and Keras 3 (legacy_rprop.keras3) only so far, '
+                             'got %r' % (batches_per_step,))
         return arguments
 
 

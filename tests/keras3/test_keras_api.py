@@ -63,9 +63,6 @@ def test_keras_finds_the_classes_by_name(name, cls):
 
 
 @pytest.mark.parametrize('kwargs, message', BAD_ARGUMENTS + [
-    (dict(batches_per_step=2), 'batches_per_step must be 1 with Keras 3, got 2: Keras 3 '
-     'does not tell an optimizer the size of each batch, which an exact mean over batches '
-     'of unequal size needs; train full batch'),
     (dict(weight_decay=1e-4), 'weight_decay must be None, got 0.0001: Keras scales weight '
      'decay by the learning rate, which Rprop does not have'),
     (dict(gradient_accumulation_steps=4), "gradient_accumulation_steps must be None, got 4: "

@@ -77,7 +77,8 @@ def test_accumulating_batches_is_refused_until_tf_keras_has_it():
     with pytest.raises(ValueError) as error:
         RProp(batches_per_step=2)
     assert str(error.value) == ('batches_per_step > 1 is implemented for multi-backend '
-                                'Keras (legacy_rprop) only so far, got 2')
+                                'Keras (legacy_rprop) and Keras 3 (legacy_rprop.keras3) only '
+                                'so far, got 2')
 
 
 def test_irprop_plus_refuses_apply_gradients_without_a_loss():
