@@ -35,6 +35,14 @@ class Ops(abc.ABC):
         a cheaper sign where the backend's own gives 0 for NaN, for inputs
         that are never NaN or whose NaN is decided elsewhere."""
 
+    def sign_to_compare(self, x):
+        """As `sign_of_finite`, but a zero may keep its sign (-0 for -0):
+        for a sign that is only multiplied by another and compared with 0
+        (`compare_signs`), where a zero of either sign is neither > 0 nor
+        < 0.  Where the backend's own sign keeps it (XLA), one select
+        fewer than `sign_of_finite`."""
+        return self.sign_of_finite(x)
+
     @abc.abstractmethod
     def minimum(self, x, bound):
         """The smaller of `x` and `bound`, a positive finite 0-d number (a

@@ -61,7 +61,7 @@ def adapt_step_size(ops, step_size, same_sign, flipped, hyper):
 def compare_signs(ops, sign_g, prev_grad):
     """``(same_sign, flipped)``: g_prev * g > 0 and < 0, from ``sign_g`` =
     sign(g) and the sign of g_prev (a product of two signs is exact)."""
-    product = sign_g * ops.sign_of_finite(prev_grad)
+    product = sign_g * ops.sign_to_compare(prev_grad)
     return product > 0, product < 0
 
 

@@ -71,6 +71,9 @@ class TensorFlowOps(Ops):
             return tf.where(tf.equal(x, 0), self.zeros_like(x), tf.sign(x))
         return tf.sign(x)
 
+    def sign_to_compare(self, x):
+        return tf.sign(x)
+
     def minimum(self, x, y):
         return tf.minimum(x, y)
 

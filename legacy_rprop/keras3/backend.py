@@ -61,6 +61,9 @@ class _NativeOps(Ops):
         # XLA's (JAX's) sign of -0.0 is -0.0
         return self.f.where(x == 0, self.f.zeros_like(x), self.f.sign(x))
 
+    def sign_to_compare(self, x):
+        return self.f.sign(x)
+
     def minimum(self, x, bound):
         return self.f.minimum(x, bound)
 

@@ -29,17 +29,23 @@ def cases(dtype, repeat=1):
     values = np.tile(special, repeat)
     x, y = np.repeat(values, len(special)), np.tile(values, len(special))
     bounds = [np.asarray(b, dtype) for b in (np.finfo(dtype).tiny, 1e-6, 3., np.finfo(dtype).max)]
-    return ([('where', (x > y, x, y)), ('sign', (x,)), ('sign_of_finite', (x[~np.isnan(x)],)),
-             ('zeros_like', (x,)), ('negative', (x,)), ('is_finite', (x,))]
+    finite = x[~np.isnan(x)]
+    return ([('where', (x > y, x, y)), ('sign', (x,)), ('sign_of_finite', (finite,)),
+             ('sign_to_compare', (finite,)), ('zeros_like', (x,)), ('negative', (x,)),
+             ('is_finite', (x,))]
             + [(name, (values, bound)) for name in ('minimum', 'maximum') for bound in bounds])
 
 
-def same_numbers(got, want):
-    """Element by element: equal values (NaN where NaN), the same sign of
-    every zero."""
+# ops whose zeros may have either sign
+ZERO_OF_EITHER_SIGN = ('sign_to_compare',)
+
+
+def same_numbers(got, want, zero_sign=True):
+    """Element by element: equal values (NaN where NaN), and with
+    `zero_sign` the same sign of every zero."""
     got, want = np.asarray(got), np.broadcast_to(want, np.shape(got))
     equal = (got == want) | (np.isnan(got) & np.isnan(want))
-    if got.dtype.kind == 'f':
+    if got.dtype.kind == 'f' and zero_sign:
         equal &= (got != 0) | (np.signbit(got) == np.signbit(want))
     return equal
 
@@ -54,10 +60,11 @@ def check(compute, dtype, flushes_subnormals, repeat=1):
         if name == 'zeros_like':  # of the input's shape, or 0-d to broadcast
             got = np.broadcast_to(got, np.shape(arguments[0]))
         want = getattr(NUMPY_OPS, name)(*arguments)
-        ok = same_numbers(got, want)
+        zero_sign = name not in ZERO_OF_EITHER_SIGN
+        ok = same_numbers(got, want, zero_sign)
         if flushes_subnormals:
-            ok |= same_numbers(flushed(got),
-                               getattr(NUMPY_OPS, name)(*map(flushed, arguments)))
+            ok |= same_numbers(flushed(got), getattr(NUMPY_OPS, name)(*map(flushed, arguments)),
+                               zero_sign)
         if got.shape != np.shape(want) or got.dtype != np.asarray(want).dtype:
             failures.append('%s: got %s %s, want %s %s' % (name, got.dtype, got.shape,
                                                             np.asarray(want).dtype,
