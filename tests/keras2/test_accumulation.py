@@ -10,6 +10,7 @@ from keras import backend as K
 from harness import in_keras_graph
 from legacy_rprop import VARIANTS, FullBatchCheck, MiniBatchError, OptimizerStateError, RProp
 from models import N_SAMPLES, classifier, data
+from support.accumulation import EpochRecord, assert_same_steps
 from support.reference import assert_bits_equal
 from support.streams import gradient_stream
 
@@ -18,44 +19,14 @@ EPOCHS = 15
 clear_session = getattr(keras.backend, 'clear_session', lambda: None)
 
 
-class EpochRecord(keras.callbacks.Callback):
-    """Weights and optimizer state at the end of every epoch."""
-
-    def __init__(self):
-        super(EpochRecord, self).__init__()
-        self.weights, self.state = [], []
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.weights.append(self.model.get_weights())
-        self.state.append(self.model.optimizer.get_weights_per_tensor())
-
-
 def fit(optimizer, batch_size, epochs=EPOCHS, x=None, y=None, callbacks=()):
     model = classifier(optimizer)
-    record = EpochRecord()
+    record = EpochRecord(keras, model)
     if x is None:
         x, y = data()
     losses = model.fit(x, y, batch_size=batch_size, epochs=epochs, shuffle=False, verbose=0,
-                       callbacks=[record] + list(callbacks)).history['loss']
+                       callbacks=[record.callback] + list(callbacks)).history['loss']
     return model, record, losses
-
-
-def assert_same_steps(full, accumulated, n_params, label):
-    """Every epoch: the same step sizes (bit for bit) and the same signs of
-    the stored gradients, and the weights and (iRprop+) the compared loss,
-    the mean over the epoch's samples, within float rounding."""
-    for epoch, (w_full, w_acc) in enumerate(zip(full.weights, accumulated.weights)):
-        where = '%s, epoch %d' % (label, epoch + 1)
-        for a, b in zip(w_acc, w_full):
-            np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7, err_msg=where)
-        s_full, s_acc = full.state[epoch], accumulated.state[epoch]
-        for k in range(n_params):  # step_size_0 .. step_size_n-1 come first
-            assert_bits_equal(s_acc[k], s_full[k], err_msg='step sizes, ' + where)
-            assert_bits_equal(np.sign(s_acc[n_params + k]), np.sign(s_full[n_params + k]),
-                              err_msg='signs of prev_grad, ' + where)
-        if len(s_full) % n_params:  # iRprop+: prev_loss after the slots
-            np.testing.assert_allclose(s_acc[len(s_full) - 1], s_full[-1], rtol=1e-6,
-                                       err_msg='prev_loss, ' + where)
 
 
 @pytest.mark.parametrize('nonfinite', ['skip', 'propagate'])
@@ -142,9 +113,9 @@ def batches_from_disk(size=10):
 def test_streamed_batches_make_the_full_batch_steps():
     _, full, _ = fit(RProp(variant='iRprop+', init_alpha=0.01), N_SAMPLES)
     model = classifier(RProp(variant='iRprop+', init_alpha=0.01, batches_per_step=7))
-    record = EpochRecord()
+    record = EpochRecord(keras, model)
     model.fit_generator(batches_from_disk(), steps_per_epoch=7, epochs=EPOCHS, verbose=0,
-                        callbacks=[record], workers=1)
+                        callbacks=[record.callback], workers=1)
     assert_same_steps(full, record, 4, 'fit_generator')
 
 
@@ -230,10 +201,10 @@ def test_a_constraint_acts_on_the_step_not_on_every_batch(variant):
     def run(k, batch_size):
         model = classifier(RProp(variant=variant, init_alpha=0.05, batches_per_step=k),
                            kernel_constraint=MaxNorm(0.8))
-        record = EpochRecord()
+        record = EpochRecord(keras, model)
         x, y = data()
         model.fit(x, y, batch_size=batch_size, epochs=EPOCHS, shuffle=False, verbose=0,
-                  callbacks=[record])
+                  callbacks=[record.callback])
         return model, record
 
     full_model, full = run(1, N_SAMPLES)

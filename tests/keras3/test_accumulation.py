@@ -8,31 +8,13 @@ import pytest
 
 from harness import BACKEND, MODES, cases
 from legacy_rprop.keras3 import VARIANTS, OptimizerStateError, RProp, tell_batch_sizes
-from support.classifier_data import N_SAMPLES, data, initial_weights
+from support.accumulation import EpochRecord, assert_same_steps
+from support.classifier_data import N_SAMPLES, data
 from support.reference import assert_bits_equal
 from support.streams import gradient_stream
+from test_keras_api import classifier
 
 EPOCHS = 15
-
-
-class EpochRecord(keras.callbacks.Callback):
-    """Weights and optimizer state (per tensor) at the end of every epoch."""
-
-    def __init__(self):
-        super(EpochRecord, self).__init__()
-        self.weights, self.state = [], []
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.weights.append(self.model.get_weights())
-        self.state.append(self.model.optimizer.get_weights_per_tensor())
-
-
-def classifier(optimizer, **compile_kwargs):
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation='tanh'),
-                              keras.layers.Dense(1, activation='sigmoid')])
-    model.set_weights(initial_weights())
-    model.compile(optimizer=optimizer, loss='binary_crossentropy', **compile_kwargs)
-    return model
 
 
 def fit(optimizer, batch_size, mode='eager', epochs=EPOCHS, initial_epoch=0, model=None):
@@ -40,29 +22,11 @@ def fit(optimizer, batch_size, mode='eager', epochs=EPOCHS, initial_epoch=0, mod
         model = classifier(optimizer, **MODES[mode])
     if optimizer.batches_per_step > 1:
         tell_batch_sizes(model)
-    record = EpochRecord()
+    record = EpochRecord(keras, model)
     x, y = data()
     losses = model.fit(x, y, batch_size=batch_size, epochs=epochs, initial_epoch=initial_epoch,
-                       shuffle=False, verbose=0, callbacks=[record]).history['loss']
+                       shuffle=False, verbose=0, callbacks=[record.callback]).history['loss']
     return model, record, losses
-
-
-def assert_same_steps(full, accumulated, n_params, label):
-    """Every epoch: the same step sizes (bit for bit) and the same signs of
-    the stored gradients, the weights and (iRprop+) the compared loss, the
-    mean over the epoch's samples, within float rounding."""
-    for epoch, (w_full, w_acc) in enumerate(zip(full.weights, accumulated.weights)):
-        where = '%s, epoch %d' % (label, epoch + 1)
-        for a, b in zip(w_acc, w_full):
-            np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7, err_msg=where)
-        s_full, s_acc = full.state[epoch], accumulated.state[epoch]
-        for k in range(n_params):  # step_size of each tensor comes first
-            assert_bits_equal(s_acc[k], s_full[k], err_msg='step sizes, ' + where)
-            assert_bits_equal(np.sign(s_acc[n_params + k]), np.sign(s_full[n_params + k]),
-                              err_msg='signs of the second slot, ' + where)
-        if len(s_full) % n_params:  # iRprop+: prev_loss after the slots
-            np.testing.assert_allclose(s_acc[len(s_full) - 1], s_full[-1], rtol=1e-6,
-                                       err_msg='prev_loss, ' + where)
 
 
 def counters(optimizer):
