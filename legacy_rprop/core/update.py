@@ -105,6 +105,29 @@ class AccumulatingUpdate(_Computation):
         return kept
 
 
+def counted_batch(ops, cast, batches_per_step, size, counters, batch_loss=None):
+    """One batch of a step of `batches_per_step` batches, counted.
+
+    From this batch's `size` and the counters' values before it
+    (`counters`: batches_seen, samples_seen and, where the rule compares
+    losses, loss_sum, the sum of each batch's loss times its size):
+    ``(shared, step_loss, new_counters)``, the 0-d inputs every element's
+    `AccumulatingUpdate` shares (``batch_size``, ``samples``, ``is_step``),
+    the loss to compare (the mean of the batches' losses over the step's
+    samples so far, this `batch_loss` included; None without loss_sum) and
+    the counters' new values, 0 again after the step's last batch.  `cast`
+    makes a boolean a number of the counters' dtype."""
+    batches, samples = counters[0] + 1., counters[1] + size
+    is_step = cast(batches >= float(batches_per_step))
+    new, step_loss = [batches, samples], None
+    if len(counters) > 2:
+        total = counters[2] + size * batch_loss
+        step_loss = total / samples
+        new.append(total)
+    new = [ops.where(is_step > 0, ops.zeros_like(value), value) for value in new]
+    return {'batch_size': size, 'samples': samples, 'is_step': is_step}, step_loss, new
+
+
 class _SignOfFiniteGradient(object):
     """`ops` whose `sign` (which a rule takes of the gradient only) is the
     backend's plain sign where the gradient is `finite` and 0 where it is
@@ -130,7 +153,11 @@ def hyper_in_dtype(hyper, dtype):
     return Hyper(*(np.dtype(dtype).type(v) for v in hyper))
 
 
-def loss_to_remember(ops, loss, prev_loss, skip):
+def loss_to_remember(ops, loss, prev_loss, skip, is_step=None):
     """iRprop+'s new previous loss: this step's, unless it is not finite and
-    the policy is 'skip'."""
-    return ops.where(ops.is_finite(loss), loss, prev_loss) if skip else loss
+    the policy is 'skip'; with `batches_per_step` > 1 (`is_step`, from
+    `counted_batch`) only after the step's last batch."""
+    remembered = ops.where(ops.is_finite(loss), loss, prev_loss) if skip else loss
+    if is_step is not None:
+        remembered = ops.where(is_step > 0, remembered, prev_loss)
+    return remembered

@@ -12,8 +12,8 @@ from legacy_rprop.core.layout import StateLayout
 from legacy_rprop.core.rules import VARIANTS
 from legacy_rprop.core.state import (OptimizerStateError, check_saved_between_steps,
                                      check_state_fits)
-from legacy_rprop.core.update import (AccumulatingUpdate, ElementUpdate, hyper_in_dtype,
-                                      loss_to_remember)
+from legacy_rprop.core.update import (AccumulatingUpdate, ElementUpdate, counted_batch,
+                                      hyper_in_dtype, loss_to_remember)
 from legacy_rprop.keras2 import backend
 from legacy_rprop.keras2.fusion import concatenated, fused, outside_the_fused_update, pieces
 from legacy_rprop.keras2.ordering import assign_after_reads, updates_of_one_step
@@ -117,34 +117,22 @@ class RProp(RpropArguments, Optimizer):
             return {}, loss
         dtype = K.dtype(loss)
         size = K.cast(backend.batch_size(loss), dtype)
-        batches_seen = K.variable(0., dtype=dtype, name='batches_seen')
-        samples_seen = K.variable(0., dtype=dtype, name='samples_seen')
-        batches, samples = batches_seen + 1., samples_seen + size
-        is_step = K.cast(K.greater_equal(batches, float(self.batches_per_step)), dtype)
-        counters = [(batches_seen, batches), (samples_seen, samples)]
-        step_loss = loss
-        if VARIANTS[self.variant].uses_loss:
-            loss_sum = K.variable(0., dtype=dtype, name='loss_sum')
-            total = loss_sum + size * loss
-            step_loss = total / samples
-            counters.append((loss_sum, total))
-        # after the step's last batch every counter starts again from 0
-        assignments.extend((variable, backend.OPS.where(is_step > 0,
-                                                        backend.OPS.zeros_like(value), value))
-                           for variable, value in counters)
-        self._counters = [variable for variable, _ in counters]
-        return {'batch_size': size, 'samples': samples, 'is_step': is_step}, step_loss
+        names = ('batches_seen', 'samples_seen') + (
+            ('loss_sum',) if VARIANTS[self.variant].uses_loss else ())
+        self._counters = [K.variable(0., dtype=dtype, name=name) for name in names]
+        shared, step_loss, values = counted_batch(
+            backend.OPS, lambda condition: K.cast(condition, dtype), self.batches_per_step,
+            size, self._counters, loss)
+        assignments.extend(zip(self._counters, values))
+        return shared, step_loss
 
     def _compare_loss(self, step_loss, shared, assignments):
         """iRprop+'s E_t > E_(t-1), and the write of the loss to remember."""
-        ops = backend.OPS
         step_loss = self.comparison_loss(step_loss)
         prev_loss = K.variable(np.inf, dtype=K.dtype(step_loss), name='prev_loss')
         self.weights.append(prev_loss)
-        remembered = loss_to_remember(ops, step_loss, prev_loss, self.nonfinite == 'skip')
-        if 'is_step' in shared:
-            remembered = ops.where(shared['is_step'] > 0, remembered, prev_loss)
-        assignments.append((prev_loss, remembered))
+        assignments.append((prev_loss, loss_to_remember(
+            backend.OPS, step_loss, prev_loss, self.nonfinite == 'skip', shared.get('is_step'))))
         return K.greater(step_loss, prev_loss)
 
     def _group_inputs(self, k, members, params, grads, state, shared):

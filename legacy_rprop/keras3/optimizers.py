@@ -12,7 +12,8 @@ from legacy_rprop.core.arguments import RPROP_DOC, RpropArguments, question_clas
 from legacy_rprop.core.layout import StateLayout
 from legacy_rprop.core.rules import VARIANTS
 from legacy_rprop.core.state import check_saved_between_steps, check_state_fits
-from legacy_rprop.core.update import AccumulatingUpdate, ElementUpdate, loss_to_remember
+from legacy_rprop.core.update import (AccumulatingUpdate, ElementUpdate, counted_batch,
+                                      loss_to_remember)
 from legacy_rprop.keras3 import backend
 
 KERAS3_DOC = """
@@ -235,10 +236,8 @@ class RProp(RpropArguments, keras.optimizers.Optimizer):
             step_loss = backend.cast(step_loss, self.layout.dtypes[0])
             prev_loss = self._prev_loss.value
             shared['loss_rose'] = step_loss > prev_loss
-            remembered = loss_to_remember(backend.OPS, step_loss, prev_loss, skip)
-            if 'is_step' in shared:
-                remembered = backend.OPS.where(shared['is_step'] > 0, remembered, prev_loss)
-            assignments.append((self._prev_loss, remembered))
+            assignments.append((self._prev_loss, loss_to_remember(
+                backend.OPS, step_loss, prev_loss, skip, shared.get('is_step'))))
         variables = self._trainable_variables
         for k, (dtype, members) in enumerate(self.layout.groups):
             inputs = {'weight': backend.concatenated([variables[i].value for i in members]),
@@ -276,21 +275,12 @@ class RProp(RpropArguments, keras.optimizers.Optimizer):
                 'each replica sees its share of a batch only. Distribute the full batch '
                 'instead (batches_per_step=1)' % (type(self).__name__, self.batches_per_step))
         dtype = self.layout.dtypes[0]
-        size = backend.cast(size, dtype)
-        batches_seen, samples_seen = self._counters[:2]
-        batches, samples = batches_seen.value + 1., samples_seen.value + size
-        is_step = backend.cast(batches >= float(self.batches_per_step), dtype)
-        counters = [(batches_seen, batches), (samples_seen, samples)]
-        step_loss = None
-        if batch_loss is not None:
-            total = self._counters[2].value + size * backend.cast(batch_loss, dtype)
-            step_loss = total / samples
-            counters.append((self._counters[2], total))
-        # after the step's last batch every counter starts again from 0
-        ops = backend.OPS
-        assignments.extend((variable, ops.where(is_step > 0, ops.zeros_like(value), value))
-                           for variable, value in counters)
-        return {'batch_size': size, 'samples': samples, 'is_step': is_step}, step_loss
+        shared, step_loss, values = counted_batch(
+            backend.OPS, lambda condition: backend.cast(condition, dtype), self.batches_per_step,
+            backend.cast(size, dtype), [counter.value for counter in self._counters],
+            None if batch_loss is None else backend.cast(batch_loss, dtype))
+        assignments.extend(zip(self._counters, values))
+        return shared, step_loss
 
 
 def tell_batch_sizes(model):
