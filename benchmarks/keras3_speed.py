@@ -5,8 +5,8 @@ Keras runs on (``KERAS_BACKEND``).
 
 1. Whole training steps (``--models``, the nets of model_sweep.py): one
    ``train_on_batch`` full batch, compiled as Keras compiles by default on
-   the backend (``jit_compile='auto'``: XLA on TensorFlow and JAX, eager on
-   PyTorch), every optimizer timed interleaved in rounds from the same
+   the backend (``jit_compile='auto'``: XLA on JAX, on TensorFlow only
+   where it sees a GPU, eager on PyTorch), every optimizer timed interleaved in rounds from the same
    weights, median over rounds; each Rprop variant's step as a multiple of
    Adam's.
 2. The optimizer's step alone (``--tensors``): one update of the weights
@@ -15,15 +15,18 @@ Keras runs on (``KERAS_BACKEND``).
    flip here and there as in training (``--gradients fixed``: one gradient,
    each select of the rule the same way at every step), as Keras' trainer runs it
    (``stateless_apply`` under ``jax.jit`` on JAX, ``apply`` in a
-   ``tf.function`` on TensorFlow, ``apply`` on PyTorch), against Adam and
+   ``tf.function`` on TensorFlow, compiled by XLA only where TensorFlow
+   sees a GPU, ``apply`` on PyTorch), against Adam and
    the backend's own Rprop run the way its users run it (``torch.optim``'s
    ``step()``; optax's ``update`` and ``apply_updates`` under ``jax.jit``).
    Then, from the same weights and gradients, in how many of 10 steps our
    iRprop-'s weights equal the backend's Rprop's bit for bit.
 
-``--jit-compile true`` compiles on PyTorch too: the model's step through
-Keras (``compile(jit_compile=True)``, torch.compile), the step alone of
-ours, Keras' and torch.optim's optimizers with ``torch.compile``.
+``--jit-compile true`` compiles every step: on TensorFlow with XLA also on
+a machine without a GPU (where Keras' default does not), on PyTorch the
+model's step through Keras (``compile(jit_compile=True)``, torch.compile),
+the step alone of ours, Keras' and torch.optim's optimizers with
+``torch.compile``.
 
     KERAS_BACKEND=jax python benchmarks/keras3_speed.py [--models ...] [--tensors ...]
         [--jit-compile true] [--json FILE]
@@ -137,8 +140,11 @@ class KerasStep(GradientCycle):
         elif BACKEND == 'tensorflow':
             import tensorflow as tf
             super(KerasStep, self).__init__([[tf.constant(g) for g in gs] for gs in grads])
+            # XLA where Keras' trainer compiles with it: by default only
+            # where TensorFlow sees a GPU
+            xla = compiled or bool(tf.config.list_physical_devices('GPU'))
             self._apply = tf.function(lambda g: self.optimizer.apply(g, self.variables),
-                                      jit_compile=True)
+                                      jit_compile=xla)
         else:
             super(KerasStep, self).__init__([[keras.ops.convert_to_tensor(g) for g in gs]
                                              for gs in grads])
@@ -278,9 +284,10 @@ def main():
                         "(every select of the rule goes the same way at every step)"
                         % GRADIENT_SETS)
     p.add_argument('--jit-compile', choices=('auto', 'true'), default='auto',
-                   help="'true': compile every step, also on PyTorch (torch.compile: the "
-                        "model's step through Keras' jit_compile, the optimizers' step alone, "
-                        "torch.optim's too); 'auto': as Keras compiles by default")
+                   help="'true': compile every step, also on TensorFlow without a GPU (XLA) and "
+                        "on PyTorch (torch.compile: the model's step through Keras' "
+                        "jit_compile, the optimizers' step alone, torch.optim's too); "
+                        "'auto': as Keras compiles by default")
     p.add_argument('--json', help='also write the results to this file')
     args = p.parse_args()
     jit_compile = True if args.jit_compile == 'true' else 'auto'

@@ -5,9 +5,9 @@ nowhere else (once, at import); both change speed only, never a number.
   off on every backend and flavour: the update runs as the plain graph of
   the rule.  ``LEGACY_RPROP_XLA`` is its old name.
 - ``LEGACY_RPROP_XLA_FROM=<weights>``: on TensorFlow the multi-backend
-  optimizer, and tf.keras' on its current optimizer API, compile their
-  update with XLA from this many weights of a model (of a state group) on
-  (default 2000); below, the plain graph runs.
+  optimizer, tf.keras' on its current optimizer API and Keras 3's compile
+  their update with XLA from this many weights of a model (of a state
+  group) on (default 2000); below, the plain graph runs.
 """
 import os
 

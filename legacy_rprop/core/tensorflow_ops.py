@@ -1,11 +1,15 @@
 """TensorFlow's element-wise operations for the rules (the `ops` contract of
 `legacy_rprop.core.ops`), and XLA where it computes them exactly; shared by
-multi-backend Keras on TensorFlow and by tf.keras.
+multi-backend Keras on TensorFlow, tf.keras and Keras 3 on TensorFlow.
 
 Two sets of ops, for the two ways TensorFlow runs the rule: `PLAIN` for the
 graph of TensorFlow's own kernels, `XLA` for a computation XLA compiles.
 They differ in `sign`: TensorFlow's kernel gives 0 for NaN, XLA's keeps the
 sign of a zero (-0.0 for -0.0), and the contract wants NaN and +0.0.
+
+`FusedUpdate` runs a whole element update (`legacy_rprop.core.update`) as
+one XLA computation where XLA computes it exactly, and as the plain graph
+elsewhere.
 
 TensorFlow's CPU kernels and XLA treat subnormal numbers as zero (and flush
 subnormal results to zero): a subnormal gradient counts as a zero gradient
@@ -29,6 +33,7 @@ feature: ``tf.math.is_nan``/``is_finite`` (TensorFlow 2 dropped ``tf.is_nan``),
 XLA's JIT scope (``tf.xla.experimental`` from 1.14, ``tf.contrib`` before;
 1.4 has the scope but no XLA device).
 """
+import inspect
 import os
 import warnings
 
@@ -186,3 +191,69 @@ def _run_probe(compile_function):
                 return _probe_passes(session.run(outputs, {x: _PROBE}))
     except Exception:  # no XLA device (TensorFlow 1.4), or XLA fails to compile
         return False
+
+
+def jit_compile_keyword():
+    """The name of tf.function's XLA switch (TensorFlow 2.5: jit_compile), if any."""
+    function = getattr(tf, 'function', None)  # TensorFlow 1.14 on
+    if function is None:
+        return None
+    parameters = inspect.signature(function).parameters
+    for name in ('jit_compile', 'experimental_compile'):
+        if name in parameters:
+            return name
+    return None
+
+
+_JIT_COMPILE = jit_compile_keyword() if FUSED else None
+
+
+def _tensorflow_2():
+    """Eager outside functions: TensorFlow 2's behaviour (also while a
+    tf.function is being traced), not a TensorFlow 1 graph."""
+    outside_functions = (getattr(_v1, 'executing_eagerly_outside_functions', None)
+                         or getattr(tf, 'executing_eagerly', None))  # 1.15: only the latter
+    return bool(outside_functions and outside_functions())
+
+
+def _in_jit_scope(function):
+    def in_jit_scope(*values):
+        with jit_scope()():
+            return function(*values)
+    return in_jit_scope
+
+
+class FusedUpdate(object):
+    """An element update (`legacy_rprop.core.update`) as one XLA computation
+    per call, one pass over memory instead of one per op, where XLA computes
+    it exactly: a ``jit_compile``d function on TensorFlow 2, the JIT scope
+    in a TensorFlow 1 graph.  Elsewhere, and with ``LEGACY_RPROP_FUSED=0``,
+    the plain graph of the rule (the same numbers).  Compiled once per
+    dtype: the inputs always come in one order, and `hyper` (NumPy scalars,
+    constants of the computation) is the first call's.  Used by tf.keras'
+    classes and by Keras 3 on TensorFlow."""
+
+    @staticmethod
+    def compile(function):
+        """`function` as one XLA computation per call (TensorFlow 2)."""
+        return tf.function(function, **{_JIT_COMPILE: True})
+
+    def __init__(self, update):
+        if _tensorflow_2():
+            compiled = _JIT_COMPILE and exact_xla(self.compile)
+            self._wrap = self.compile
+        else:
+            compiled = exact_xla()
+            self._wrap = _in_jit_scope
+        if not compiled:
+            self._wrap = lambda function: function
+        self.update = update.with_ops(XLA if compiled else PLAIN)
+        self._functions = {}
+
+    def __call__(self, hyper, inputs):
+        """The new values ``{name: tensor}`` (`update.output_names`)."""
+        function, values, _ = self.update.computation(hyper, inputs)
+        dtype = inputs['weight'].dtype.base_dtype.name
+        if dtype not in self._functions:
+            self._functions[dtype] = self._wrap(function)
+        return dict(zip(self.update.output_names, self._functions[dtype](*values)))

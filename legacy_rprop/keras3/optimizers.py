@@ -75,6 +75,7 @@ class RProp(RpropArguments, keras.optimizers.Optimizer):
         keras.optimizers.Optimizer.__init__(self, learning_rate=1.0, **kwargs)
         self._losses = backend.LossCatcher()
         self._batch_sizes = backend.StepValue()
+        self._run_update = None
         self.layout = None
 
     def get_config(self):
@@ -225,11 +226,14 @@ class RProp(RpropArguments, keras.optimizers.Optimizer):
         else:
             grads = backend.summed_over_replicas(grads)
         skip = self.nonfinite == 'skip'
-        update = ElementUpdate(backend.OPS, spec, skip=skip)
+        if self._run_update is None:
+            update = ElementUpdate(backend.OPS, spec, skip=skip)
+            if self.batches_per_step > 1:
+                update = AccumulatingUpdate(update)
+            self._run_update = backend.UpdateRunner(update)
         assignments = []
         shared = {}
         if self.batches_per_step > 1:
-            update = AccumulatingUpdate(update)
             shared, step_loss = self._accumulation(step_loss if spec.uses_loss else None,
                                                    assignments)
         if spec.uses_loss:
@@ -248,7 +252,8 @@ class RProp(RpropArguments, keras.optimizers.Optimizer):
                           for name, value in shared.items())
             if self._grad_sums:
                 inputs['grad_sum'] = self._grad_sums[k].value
-            new = update(backend.hyper_tensors(self.hyper, dtype), inputs)
+            new = self._run_update(backend.hyper_tensors(self.hyper, dtype), inputs,
+                                   self.layout.group_size(members))
             weights = backend.pieces(new['weight'], [self.layout.shapes[i] for i in members])
             assignments.extend((variables[i], w) for i, w in zip(members, weights))
             assignments.extend((vectors[k], new[slot]) for slot, vectors in self._state.items())

@@ -10,20 +10,17 @@ each difference detected by looking for the feature:
 - ``get_custom_objects`` (``tf.keras.utils``), for registration;
 - graph mode without automatic control dependencies (TensorFlow 1.x graphs):
   there a write to a variable and a read of it in one step are ordered only
-  by an explicit dependency;
-- XLA: ``tf.function(jit_compile=...)`` (TensorFlow 2.5; ``experimental_compile``
-  before), or in a TensorFlow 1 graph the JIT scope of
-  `legacy_rprop.core.tensorflow_ops`, where XLA computes the ops exactly.
+  by an explicit dependency.
+
+How XLA compiles the update, on every TensorFlow, is
+`legacy_rprop.core.tensorflow_ops.FusedUpdate`'s.
 """
-import inspect
 import threading
 import warnings
 
 import tensorflow as tf
 
-from legacy_rprop.core import tensorflow_ops
 from legacy_rprop.core.arguments import RpropArguments
-from legacy_rprop.core.switches import FUSED
 
 OptimizerBase = (getattr(getattr(tf.keras.optimizers, 'legacy', None), 'Optimizer', None)
                  or tf.keras.optimizers.Optimizer)
@@ -170,62 +167,3 @@ def assign_all(pairs, iterations, strategy):
     return tf.__internal__.distribute.interim.maybe_merge_call(update, strategy, list(pairs))
 
 
-def jit_compile_keyword():
-    """The name of tf.function's XLA switch (TensorFlow 2.5: jit_compile), if any."""
-    parameters = inspect.signature(tf.function).parameters
-    for name in ('jit_compile', 'experimental_compile'):
-        if name in parameters:
-            return name
-    return None
-
-
-_JIT_COMPILE = jit_compile_keyword() if FUSED else None
-
-
-def _tensorflow_2():
-    """Eager outside functions: TensorFlow 2's behaviour (also while a
-    tf.function is being traced), not a TensorFlow 1 graph."""
-    outside_functions = getattr(tf.compat.v1, 'executing_eagerly_outside_functions',
-                                tf.executing_eagerly)  # TensorFlow 1.15 has only the latter
-    return outside_functions()
-
-
-def _in_jit_scope(function):
-    def in_jit_scope(*values):
-        with tensorflow_ops.jit_scope()():
-            return function(*values)
-    return in_jit_scope
-
-
-class FusedUpdate(object):
-    """An element update (`legacy_rprop.core.update`) as one XLA computation
-    per call, one pass over memory instead of one per op, where XLA computes
-    it exactly: a ``jit_compile``d function on TensorFlow 2, the JIT scope
-    in a TensorFlow 1 graph.  Elsewhere, and with ``LEGACY_RPROP_FUSED=0``,
-    the plain graph of the rule (the same numbers).  Compiled once per
-    dtype: the inputs always come in one order."""
-
-    @staticmethod
-    def compile(function):
-        """`function` as one XLA computation per call (TensorFlow 2)."""
-        return tf.function(function, **{_JIT_COMPILE: True})
-
-    def __init__(self, update):
-        if _tensorflow_2():
-            compiled = _JIT_COMPILE and tensorflow_ops.exact_xla(self.compile)
-            self._wrap = self.compile
-        else:
-            compiled = tensorflow_ops.exact_xla()
-            self._wrap = _in_jit_scope
-        if not compiled:
-            self._wrap = lambda function: function
-        self.update = update.with_ops(tensorflow_ops.XLA if compiled else tensorflow_ops.PLAIN)
-        self._functions = {}
-
-    def __call__(self, hyper, inputs):
-        """The new values ``{name: tensor}`` (`update.output_names`)."""
-        function, values, _ = self.update.computation(hyper, inputs)
-        dtype = inputs['weight'].dtype.base_dtype.name
-        if dtype not in self._functions:
-            self._functions[dtype] = self._wrap(function)
-        return dict(zip(self.update.output_names, self._functions[dtype](*values)))

@@ -37,7 +37,7 @@ class RProp(backend.TfKerasArguments, backend.StepLoss, backend.SavedModelWarnin
 
     def _init_keras_optimizer(self, kwargs):
         # the update is compiled by XLA where XLA computes it exactly
-        # (backend.FusedUpdate), not by Keras' per-variable jit_compile
+        # (tensorflow_ops.FusedUpdate), not by Keras' per-variable jit_compile
         backend.CurrentOptimizerBase.__init__(
             self, name=kwargs.pop('name', None) or type(self).__name__, weight_decay=None,
             jit_compile=False,
@@ -164,7 +164,7 @@ class RProp(backend.TfKerasArguments, backend.StepLoss, backend.SavedModelWarnin
         # step of Keras' may itself be compiled by XLA (jit_compile)
         plain = ElementUpdate(tensorflow_ops.XLA, spec, skip=self.nonfinite == 'skip')
         if self._fused is None:
-            self._fused = backend.FusedUpdate(plain)
+            self._fused = tensorflow_ops.FusedUpdate(plain)
         assignments, loss_rose = [], None
         if spec.uses_loss:
             step_loss = tf.cast(self.step_loss(), self._prev_loss.dtype)

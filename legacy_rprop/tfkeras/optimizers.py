@@ -104,7 +104,7 @@ class RProp(backend.TfKerasArguments, backend.StepLoss, backend.SavedModelWarnin
     def _resource_apply_dense(self, grad, var, apply_state=None):
         spec = VARIANTS[self.variant]
         if self._fused is None:
-            self._fused = backend.FusedUpdate(
+            self._fused = tensorflow_ops.FusedUpdate(
                 ElementUpdate(tensorflow_ops.PLAIN, spec, skip=self.nonfinite == 'skip'))
         inputs = {'weight': tf.convert_to_tensor(var), 'grad': grad}
         inputs.update((slot, tf.convert_to_tensor(self.get_slot(var, slot)))

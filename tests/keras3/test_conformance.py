@@ -98,3 +98,45 @@ def test_tiny_gradients_adapt_the_step_size_as_any_others(variant, mode):
         assert_bits_equal(feeder.weights()[0], reference.w, err_msg='step %d' % (t + 1))
         for got, want in zip(optimizer.get_weights_per_tensor(), state_per_tensor([reference])):
             assert_bits_equal(got, want, err_msg='step %d' % (t + 1))
+
+
+# on TensorFlow a state group of XLA_FROM weights or more is updated by one XLA
+# computation: with XLA_FROM = 0 every group is, the reference streams' too
+FUSED_CASES = ([(variant, 'skip', mode) for variant in sorted(VARIANTS) for mode in sorted(MODES)]
+               + [(variant, nonfinite, 'function') for variant in sorted(VARIANTS)
+                  for nonfinite in ('skip', 'propagate')])
+
+
+@pytest.mark.parametrize('variant, nonfinite, mode', FUSED_CASES)
+def test_the_update_compiled_by_xla_matches_the_reference(variant, nonfinite, mode, monkeypatch,
+                                                          not_applicable):
+    """In every way TensorFlow runs a step, also inside a step XLA compiles
+    whole; the ordinary and the poisoned streams (NaN and infinities)."""
+    if BACKEND != 'tensorflow':
+        return not_applicable('only TensorFlow compiles the update apart from the step '
+                              '(%s compiles the whole step, or runs it eagerly)' % BACKEND)
+    from legacy_rprop.core import switches
+    monkeypatch.setattr(switches, 'XLA_FROM', 0)
+    hyper = dict(init_alpha=0.05)
+    optimizer = RProp(variant=variant, nonfinite=nonfinite, **hyper)
+    poisoned = mode == 'function'
+    run_against_reference(optimizer, variant, hyper, mode, nonfinite=nonfinite,
+                          stream=poisoned_stream() if poisoned else None)
+    assert optimizer._run_update.fused._functions, 'the update was not compiled'
+    return None
+
+
+def test_a_state_group_runs_as_one_xla_computation_from_xla_from_weights(not_applicable):
+    """A model of XLA_FROM weights or more: its group compiled once, a
+    smaller model's not at all."""
+    if BACKEND != 'tensorflow':
+        return not_applicable('only TensorFlow compiles the update apart from the step')
+    from legacy_rprop.core.switches import XLA_FROM
+    for size, compiled in ((XLA_FROM, True), (XLA_FROM - 1, False)):
+        optimizer = RProp(variant='iRprop-')
+        feeder = GradientFeeder(optimizer, [np.zeros(size, 'float32')], 'function')
+        for t in range(2):
+            feeder.step([np.full(size, 1. - 2 * t, 'float32')], loss=1.)
+        functions = optimizer._run_update.fused._functions
+        assert len(functions) == (1 if compiled else 0), (size, functions)
+    return None

@@ -49,6 +49,26 @@ def test_data_parallel_training_gives_the_weights_of_one_device(variant, not_app
     if BACKEND == 'torch':
         return not_applicable('Keras 3 has no data-parallel training of its own on PyTorch '
                               '(keras.distribution is for JAX; MirroredStrategy for TensorFlow)')
+    check_data_parallel(variant)
+    return None
+
+
+@pytest.mark.parametrize('variant', ['Rprop+', 'iRprop+'])
+def test_data_parallel_with_the_update_compiled_by_xla(variant, monkeypatch, not_applicable):
+    """On TensorFlow a state group of XLA_FROM weights or more is updated
+    by one XLA computation: here every group, in each replica."""
+    if BACKEND != 'tensorflow':
+        return not_applicable('only TensorFlow compiles the update apart from the step')
+    from legacy_rprop.core import switches
+    monkeypatch.setattr(switches, 'XLA_FROM', 0)
+    model = check_data_parallel(variant)
+    assert model.optimizer._run_update.fused._functions, 'the update was not compiled'
+    return None
+
+
+def check_data_parallel(variant):
+    """The data-parallel model trained with `variant` ends as one device's;
+    returns it."""
     one = classifier(RProp(variant=variant, init_alpha=0.01))
     one_losses = fit_full_batch(one, EPOCHS)
     keras.backend.clear_session()
@@ -65,4 +85,4 @@ def test_data_parallel_training_gives_the_weights_of_one_device(variant, not_app
         assert_bits_equal(got, want)
     for got, want in zip(state[n:], one_state[n:]):  # (iRprop+'s loss: the whole batch's)
         np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
-    return None
+    return model

@@ -6,7 +6,8 @@ Keras trains)."""
 import tensorflow as tf
 
 from legacy_rprop.core.rules import VARIANTS
-from legacy_rprop.tfkeras.backend import CurrentOptimizerBase, jit_compile_keyword
+from legacy_rprop.core.tensorflow_ops import jit_compile_keyword
+from legacy_rprop.tfkeras.backend import CurrentOptimizerBase
 
 EAGER = tf.executing_eagerly()
 # the flavour's classes are of tf.keras' current optimizer API (TensorFlow 2.11+)

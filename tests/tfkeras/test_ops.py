@@ -6,7 +6,6 @@ import tensorflow as tf
 
 from harness import MODES
 from legacy_rprop.core import tensorflow_ops
-from legacy_rprop.tfkeras.backend import FusedUpdate
 from support import ops_check
 
 
@@ -26,7 +25,7 @@ def computed(mode):
         if mode == 'function':
             op = tf.function(op)
         elif mode == 'xla':
-            op = FusedUpdate.compile(op)
+            op = tensorflow_ops.FusedUpdate.compile(op)
         return op(*[tf.constant(a) for a in arguments]).numpy()
     return compute
 
