@@ -102,14 +102,15 @@ def test_tiny_gradients_adapt_the_step_size_as_any_others(variant, mode):
 
 # on TensorFlow a state group of XLA_FROM weights or more is updated by one XLA
 # computation: with XLA_FROM = 0 every group is, the reference streams' too
-FUSED_CASES = ([(variant, 'skip', mode) for variant in sorted(VARIANTS) for mode in sorted(MODES)]
-               + [(variant, nonfinite, 'function') for variant in sorted(VARIANTS)
-                  for nonfinite in ('skip', 'propagate')])
+FUSED_CASES = ([(variant, 'ordinary', 'skip', mode)
+                for variant in sorted(VARIANTS) for mode in sorted(MODES)]
+               + [(variant, 'poisoned', nonfinite, 'function')
+                  for variant in sorted(VARIANTS) for nonfinite in ('skip', 'propagate')])
 
 
-@pytest.mark.parametrize('variant, nonfinite, mode', FUSED_CASES)
-def test_the_update_compiled_by_xla_matches_the_reference(variant, nonfinite, mode, monkeypatch,
-                                                          not_applicable):
+@pytest.mark.parametrize('variant, stream, nonfinite, mode', FUSED_CASES)
+def test_the_update_compiled_by_xla_matches_the_reference(variant, stream, nonfinite, mode,
+                                                          monkeypatch, not_applicable):
     """In every way TensorFlow runs a step, also inside a step XLA compiles
     whole; the ordinary and the poisoned streams (NaN and infinities)."""
     if BACKEND != 'tensorflow':
@@ -119,9 +120,8 @@ def test_the_update_compiled_by_xla_matches_the_reference(variant, nonfinite, mo
     monkeypatch.setattr(switches, 'XLA_FROM', 0)
     hyper = dict(init_alpha=0.05)
     optimizer = RProp(variant=variant, nonfinite=nonfinite, **hyper)
-    poisoned = mode == 'function'
     run_against_reference(optimizer, variant, hyper, mode, nonfinite=nonfinite,
-                          stream=poisoned_stream() if poisoned else None)
+                          stream=poisoned_stream() if stream == 'poisoned' else None)
     assert optimizer._run_update.fused._functions, 'the update was not compiled'
     return None
 
