@@ -102,27 +102,33 @@ def test_tiny_gradients_adapt_the_step_size_as_any_others(variant, mode):
 
 # on TensorFlow a state group of XLA_FROM weights or more is updated by one XLA
 # computation: with XLA_FROM = 0 every group is, the reference streams' too
-FUSED_CASES = ([(variant, 'ordinary', 'skip', mode)
+FUSED_CASES = ([(variant, 'ordinary', 'skip', mode, 'float32')
                 for variant in sorted(VARIANTS) for mode in sorted(MODES)]
-               + [(variant, 'poisoned', nonfinite, 'function')
-                  for variant in sorted(VARIANTS) for nonfinite in ('skip', 'propagate')])
+               + [(variant, 'poisoned', nonfinite, 'function', 'float32')
+                  for variant in sorted(VARIANTS) for nonfinite in ('skip', 'propagate')]
+               + [(variant, 'ordinary', 'skip', 'function', 'float64')
+                  for variant in sorted(VARIANTS)])
 
 
-@pytest.mark.parametrize('variant, stream, nonfinite, mode', FUSED_CASES)
+@pytest.mark.parametrize('variant, stream, nonfinite, mode, dtype', FUSED_CASES)
 def test_the_update_compiled_by_xla_matches_the_reference(variant, stream, nonfinite, mode,
-                                                          monkeypatch, not_applicable):
+                                                          dtype, monkeypatch, not_applicable):
     """In every way TensorFlow runs a step, also inside a step XLA compiles
-    whole; the ordinary and the poisoned streams (NaN and infinities)."""
+    whole; the ordinary and the poisoned streams (NaN and infinities);
+    float32 and float64 weights."""
     if BACKEND != 'tensorflow':
         return not_applicable('only TensorFlow compiles the update apart from the step '
                               '(%s compiles the whole step, or runs it eagerly)' % BACKEND)
+    import keras
+
     from legacy_rprop.core import switches
     monkeypatch.setattr(switches, 'XLA_FROM', 0)
+    keras.backend.set_floatx(dtype)
     hyper = dict(init_alpha=0.05)
     optimizer = RProp(variant=variant, nonfinite=nonfinite, **hyper)
-    run_against_reference(optimizer, variant, hyper, mode, nonfinite=nonfinite,
+    run_against_reference(optimizer, variant, hyper, mode, nonfinite=nonfinite, dtype=dtype,
                           stream=poisoned_stream() if stream == 'poisoned' else None)
-    assert optimizer._run_update.fused._functions, 'the update was not compiled'
+    assert list(optimizer._run_update.fused._functions) == [dtype], 'not compiled'
     return None
 
 
