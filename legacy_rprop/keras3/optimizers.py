@@ -98,6 +98,12 @@ class RProp(RpropArguments, keras.optimizers.Optimizer):
         self._state = {slot: [self._state_variable(slot, k)
                               for k in range(len(self.layout.groups))]
                        for slot in spec.slots}
+        update = ElementUpdate(backend.OPS, spec, skip=self.nonfinite == 'skip')
+        if self.batches_per_step > 1:
+            update = AccumulatingUpdate(update)
+        # made here, outside the step: a distribution strategy builds each
+        # replica's step in a thread of its own
+        self._run_update = backend.UpdateRunner(update)
         self._prev_loss = None
         if spec.uses_loss:
             self._prev_loss = self._scalar_variable('prev_loss', np.inf)
@@ -226,11 +232,6 @@ class RProp(RpropArguments, keras.optimizers.Optimizer):
         else:
             grads = backend.summed_over_replicas(grads)
         skip = self.nonfinite == 'skip'
-        if self._run_update is None:
-            update = ElementUpdate(backend.OPS, spec, skip=skip)
-            if self.batches_per_step > 1:
-                update = AccumulatingUpdate(update)
-            self._run_update = backend.UpdateRunner(update)
         assignments = []
         shared = {}
         if self.batches_per_step > 1:

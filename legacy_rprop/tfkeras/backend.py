@@ -165,5 +165,3 @@ def assign_all(pairs, iterations, strategy):
                                          group=False)
         return iterations.assign_add(1)
     return tf.__internal__.distribute.interim.maybe_merge_call(update, strategy, list(pairs))
-
-
