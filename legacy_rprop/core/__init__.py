@@ -11,6 +11,6 @@
 - `state`: saved state that does not fit, and its error;
 - `layout`: the multi-backend flavour's state as one vector per slot;
 - `switches`: the environment variables, read once;
-- `tensorflow_ops`: TensorFlow's ops (imported only by the flavours that
-  run on TensorFlow).
+- `tensorflow_ops`: TensorFlow's ops and its XLA-compiled update (imported
+  only by the flavours that run on TensorFlow).
 """
