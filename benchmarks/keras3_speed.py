@@ -6,9 +6,9 @@ Keras runs on (``KERAS_BACKEND``).
 1. Whole training steps (``--models``, the nets of model_sweep.py): one
    ``train_on_batch`` full batch, compiled as Keras compiles by default on
    the backend (``jit_compile='auto'``: XLA on JAX, on TensorFlow only
-   where it sees a GPU, eager on PyTorch), every optimizer timed interleaved in rounds from the same
-   weights, median over rounds; each Rprop variant's step as a multiple of
-   Adam's.
+   where it sees a GPU, eager on PyTorch), every optimizer timed
+   interleaved in rounds from the same weights, median over rounds; each
+   Rprop variant's step as a multiple of Adam's.
 2. The optimizer's step alone (``--tensors``): one update of the weights
    ``sizes`` (one tensor of N elements, or ``mlp``: the six tensors of
    64-256-256-10) per step, from a cycle of random gradients whose signs
