@@ -3,7 +3,8 @@ nowhere else (once, at import); both change speed only, never a number.
 
 - ``LEGACY_RPROP_FUSED=0`` turns the fused update (XLA, or Theano's C loop)
   off on every backend and flavour: the update runs as the plain graph of
-  the rule.  ``LEGACY_RPROP_XLA`` is its old name.
+  the rule; ``1`` (the default) leaves it on, any other value is an error.
+  ``LEGACY_RPROP_XLA`` is its old name.
 - ``LEGACY_RPROP_XLA_FROM=<weights>``: on TensorFlow the multi-backend
   optimizer, tf.keras' on its current optimizer API and Keras 3's compile
   their update with XLA from this many weights of a model (of a state
@@ -11,7 +12,12 @@ nowhere else (once, at import); both change speed only, never a number.
 """
 import os
 
-FUSED = os.environ.get('LEGACY_RPROP_FUSED', os.environ.get('LEGACY_RPROP_XLA', '1')) != '0'
+
+def _on_or_off(name, default):
+    text = os.environ.get(name, default)
+    if text not in ('0', '1'):
+        raise ValueError('%s must be 0 (off) or 1 (on), got %r' % (name, text))
+    return text == '1'
 
 
 def _whole_number(name, default):
@@ -26,3 +32,6 @@ def _whole_number(name, default):
 
 
 XLA_FROM = _whole_number('LEGACY_RPROP_XLA_FROM', '2000')
+# the old name counts only where the new one is not set
+FUSED = _on_or_off('LEGACY_RPROP_XLA' if 'LEGACY_RPROP_XLA' in os.environ
+                   and 'LEGACY_RPROP_FUSED' not in os.environ else 'LEGACY_RPROP_FUSED', '1')

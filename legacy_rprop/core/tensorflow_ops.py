@@ -40,8 +40,8 @@ import warnings
 import numpy as np
 import tensorflow as tf
 
+from legacy_rprop.core import switches
 from legacy_rprop.core.ops import Ops
-from legacy_rprop.core.switches import FUSED
 
 _math = getattr(tf, 'math', tf)
 _is_nan = getattr(_math, 'is_nan', None) or tf.is_nan
@@ -54,7 +54,7 @@ _v1 = getattr(getattr(tf, 'compat', None), 'v1', tf)
 # subnormal numbers count as zero on TensorFlow's CPU kernels and in XLA
 FLUSHES_SUBNORMALS = True
 
-if FUSED and '--xla_cpu_enable_fast_math' not in os.environ.get('XLA_FLAGS', ''):
+if switches.FUSED and '--xla_cpu_enable_fast_math' not in os.environ.get('XLA_FLAGS', ''):
     os.environ['XLA_FLAGS'] = (os.environ.get('XLA_FLAGS', '')
                                + ' --xla_cpu_enable_fast_math=false').strip()
 
@@ -155,8 +155,8 @@ def exact_xla(compile_function=None):
     where there is no XLA, or ``LEGACY_RPROP_FUSED=0``."""
     key = 'function' if compile_function else 'scope'
     if key not in _exact:
-        _exact[key] = FUSED and _run_probe(compile_function)
-        if FUSED and not _exact[key] and _xla_is_there(compile_function):
+        _exact[key] = switches.FUSED and _run_probe(compile_function)
+        if switches.FUSED and not _exact[key] and _xla_is_there(compile_function):
             warnings.warn(
                 'legacy_rprop: XLA does not keep NaN and infinity in this process '
                 '(XLA_FLAGS has --xla_cpu_enable_fast_math on, or TensorFlow made its '
@@ -205,7 +205,7 @@ def jit_compile_keyword():
     return None
 
 
-_JIT_COMPILE = jit_compile_keyword() if FUSED else None
+_JIT_COMPILE = jit_compile_keyword() if switches.FUSED else None
 
 
 def _tensorflow_2():
@@ -231,7 +231,13 @@ class FusedUpdate(object):
     the plain graph of the rule (the same numbers).  Compiled once per
     dtype: the inputs always come in one order, and `hyper` (NumPy scalars,
     constants of the computation) is the first call's.  Used by tf.keras'
-    classes and by Keras 3 on TensorFlow."""
+    classes and by Keras 3 on TensorFlow.
+
+    A call given the `size` of its state group runs a group of fewer than
+    ``switches.XLA_FROM`` weights as `update` itself (its ops, in the
+    caller's graph): there XLA's fixed cost per call is more than the passes
+    over memory it saves.  Keras may still compile the caller's whole step
+    with XLA (``jit_compile``), so `update` should be on the `XLA` ops."""
 
     @staticmethod
     def compile(function):
@@ -239,6 +245,7 @@ class FusedUpdate(object):
         return tf.function(function, **{_JIT_COMPILE: True})
 
     def __init__(self, update):
+        self._given = update
         if _tensorflow_2():
             compiled = _JIT_COMPILE and exact_xla(self.compile)
             self._wrap = self.compile
@@ -250,8 +257,11 @@ class FusedUpdate(object):
         self.update = update.with_ops(XLA if compiled else PLAIN)
         self._functions = {}
 
-    def __call__(self, hyper, inputs):
-        """The new values ``{name: tensor}`` (`update.output_names`)."""
+    def __call__(self, hyper, inputs, size=None):
+        """The new values ``{name: tensor}`` (`update.output_names`); `size`:
+        the group's number of weights (None: compiled whatever its size)."""
+        if size is not None and size < switches.XLA_FROM:
+            return self._given(hyper, inputs)
         function, values, _ = self.update.computation(hyper, inputs)
         dtype = inputs['weight'].dtype.base_dtype.name
         if dtype not in self._functions:

@@ -18,7 +18,7 @@ or by looking for the feature:
   of the mean, and a model's weights are written from the cross-replica
   context;
 - TensorFlow compiles the update of a large state group with XLA itself
-  (`UpdateRunner`): Keras compiles a step with XLA only where there is a
+  (`update_runner`): Keras compiles a step with XLA only where there is a
   GPU.
 """
 import contextlib
@@ -29,7 +29,6 @@ import threading
 import keras
 from keras import ops as keras_ops
 
-from legacy_rprop.core import switches
 from legacy_rprop.core.ops import Ops
 from legacy_rprop.core.rules import Hyper
 from legacy_rprop.core.update import hyper_in_dtype
@@ -177,27 +176,20 @@ def pieces(vector, shapes):
     return [_reshape(part, shape) for part, shape in zip(parts, shapes)]
 
 
-class UpdateRunner(object):
+def update_runner(update):
     """How this backend runs `update` (an element update on `OPS`,
     `legacy_rprop.core.update`) on a state group of `size` weights:
     ``runner(hyper, inputs, size)`` -> the new values by name.
 
-    On TensorFlow a group of ``switches.XLA_FROM`` weights or more is one
-    XLA computation (`fused`, a `tensorflow_ops.FusedUpdate`; where XLA
-    does not compute the rule exactly, the plain graph): Keras compiles no
-    training step with XLA on a machine without a GPU, and there each op of
-    the rule would be a kernel of its own, one pass over memory each.
-    Below that size XLA's fixed cost per call is more than the ops it
-    saves.  JAX and PyTorch compile (or not) the whole step themselves."""
-
-    def __init__(self, update):
-        self.update = update
-        self.fused = tensorflow_ops.FusedUpdate(update) if BACKEND == 'tensorflow' else None
-
-    def __call__(self, hyper, inputs, size):
-        if self.fused is not None and size >= switches.XLA_FROM:
-            return self.fused(hyper, inputs)
-        return self.update(hyper, inputs)
+    On TensorFlow a `tensorflow_ops.FusedUpdate`: a group of
+    ``switches.XLA_FROM`` weights or more is one XLA computation (where XLA
+    computes the rule exactly).  Keras compiles no training step with XLA on
+    a machine without a GPU, and there each op of the rule would be a kernel
+    of its own, one pass over memory each.  JAX and PyTorch compile (or not)
+    the whole step themselves."""
+    if BACKEND == 'tensorflow':
+        return tensorflow_ops.FusedUpdate(update)
+    return lambda hyper, inputs, size: update(hyper, inputs)
 
 
 _HYPER_TENSORS = {}

@@ -103,7 +103,7 @@ class RProp(RpropArguments, keras.optimizers.Optimizer):
             update = AccumulatingUpdate(update)
         # made here, outside the step: a distribution strategy builds each
         # replica's step in a thread of its own
-        self._run_update = backend.UpdateRunner(update)
+        self._run_update = backend.update_runner(update)
         self._prev_loss = None
         if spec.uses_loss:
             self._prev_loss = self._scalar_variable('prev_loss', np.inf)

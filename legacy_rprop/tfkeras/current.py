@@ -9,7 +9,7 @@ weights or more (`legacy_rprop.core.switches`), as the plain graph below."""
 import numpy as np
 import tensorflow as tf
 
-from legacy_rprop.core import switches, tensorflow_ops
+from legacy_rprop.core import tensorflow_ops
 from legacy_rprop.core.arguments import RPROP_DOC, question_class
 from legacy_rprop.core.layout import StateLayout
 from legacy_rprop.core.rules import VARIANTS
@@ -160,11 +160,9 @@ class RProp(backend.TfKerasArguments, backend.StepLoss, backend.SavedModelWarnin
                 'Rprop needs the gradient of every weight it trains: make them '
                 'non-trainable or make the loss depend on them.'
                 % (type(self).__name__, len(missing), missing))
-        # the ops XLA computes exactly, which TensorFlow's kernels do too: a
-        # step of Keras' may itself be compiled by XLA (jit_compile)
-        plain = ElementUpdate(tensorflow_ops.XLA, spec, skip=self.nonfinite == 'skip')
         if self._fused is None:
-            self._fused = tensorflow_ops.FusedUpdate(plain)
+            self._fused = tensorflow_ops.FusedUpdate(
+                ElementUpdate(tensorflow_ops.XLA, spec, skip=self.nonfinite == 'skip'))
         assignments, loss_rose = [], None
         if spec.uses_loss:
             step_loss = tf.cast(self.step_loss(), self._prev_loss.dtype)
@@ -179,13 +177,8 @@ class RProp(backend.TfKerasArguments, backend.StepLoss, backend.SavedModelWarnin
                           for slot, vectors in self._state.items())
             if loss_rose is not None:
                 inputs['loss_rose'] = loss_rose
-            hyper = hyper_in_dtype(self.hyper, dtype)
-            # XLA's fixed cost per call is more than the ops it saves on a
-            # small group (as in multi-backend Keras, switches.XLA_FROM)
-            if self.layout.group_size(members) >= switches.XLA_FROM:
-                new = self._fused(hyper, inputs)
-            else:
-                new = plain(hyper, inputs)
+            new = self._fused(hyper_in_dtype(self.hyper, dtype), inputs,
+                              self.layout.group_size(members))
             weights = _pieces(new['weight'], [self.layout.shapes[i] for i in members])
             assignments.extend((variables[i], w) for i, w in zip(members, weights))
             assignments.extend((vectors[k], new[slot]) for slot, vectors in self._state.items())

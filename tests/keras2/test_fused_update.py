@@ -260,6 +260,12 @@ def test_one_switch_turns_the_fused_update_off_on_every_backend(switch):
         return json.loads(run.stdout.strip().splitlines()[-1])
 
     assert flags(**{switch: '0'}) == [False, False, False]
+    assert flags(**{switch: '1'})[0] is True
+    for wrong in ('false', 'off', '2', ''):
+        failed = run_python(code, **{switch: wrong})
+        assert failed.returncode != 0
+        assert ("ValueError: %s must be 0 (off) or 1 (on), got '%s'" % (switch, wrong)
+                in failed.stderr), failed.stderr
     on = flags()
     assert on[0] is True
     # on, it is the backend's loop where the backend has one

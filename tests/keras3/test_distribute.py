@@ -62,7 +62,7 @@ def test_data_parallel_with_the_update_compiled_by_xla(variant, monkeypatch, not
     from legacy_rprop.core import switches
     monkeypatch.setattr(switches, 'XLA_FROM', 0)
     model = check_data_parallel(variant)
-    assert model.optimizer._run_update.fused._functions, 'the update was not compiled'
+    assert model.optimizer._run_update._functions, 'the update was not compiled'
     return None
 
 

@@ -1,8 +1,8 @@
 """The full-batch loss history of every variant on the test classifier under
 multi-backend Keras 2.3.1 on TensorFlow 1.15, the numbers every other
 flavour is compared with: tests/keras2/loss_history.py run by that stack's
-interpreter (tox's py37-crossbackend environment, which has that stack and
-which tox builds first: LEGACY_RPROP_MULTI_BACKEND_PYTHON)."""
+interpreter (tox's py37-tensorflow environment, which `make test` builds
+first: LEGACY_RPROP_MULTI_BACKEND_PYTHON)."""
 import json
 import os
 import subprocess
@@ -23,7 +23,7 @@ def multi_backend():
     python = os.environ.get('LEGACY_RPROP_MULTI_BACKEND_PYTHON', '')
     assert os.path.exists(python), (
         'LEGACY_RPROP_MULTI_BACKEND_PYTHON=%r is not an interpreter: build tox -e '
-        'py37-crossbackend first' % python)
+        'py37-tensorflow first (tox run -e py37-tensorflow --notest)' % python)
     result = run_json(python, os.path.join(TESTS, 'keras2', 'loss_history.py'),
                       own_stack(KERAS_BACKEND='tensorflow'))
     assert result['keras'] == '2.3.1' and result['backend'] == 'tensorflow'
