@@ -14,7 +14,9 @@ do (part of `make test`, so of CI):
   (tools/check_reports.py counts it like a tox environment's), the demo,
   and a user's script mounted at /work that trains with RProp;
 - checks that the image's ``pip freeze`` has every version requirements/
-  pins for it.
+  pins for it;
+- with LEGACY_RPROP_DISCARD_ENVS=1 (CI's `.ci/run`), removes both images
+  once their suites have run (tools/discard_env.py).
 
 Exits non-zero, saying why, if anything fails.
 """
@@ -27,6 +29,8 @@ import sys
 import tarfile
 import tempfile
 import time
+
+import discard_env
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BACKENDS = ('tensorflow', 'theano')
@@ -49,6 +53,7 @@ print('trained: loss %.4f -> %.4f' % (losses[0], losses[-1]))
 
 
 def main(report_dir):
+    discard_images = discard_env.discarding()
     report_dir = os.path.abspath(report_dir)
     os.makedirs(report_dir, exist_ok=True)
     start_engine()
@@ -84,6 +89,12 @@ def main(report_dir):
         if suite.returncode:
             problems.append('the test suite of legacy-rprop:%s failed:\n%s'
                             % (backend, output[-5000:]))
+    if discard_images:
+        # CI: their disk back for the tox environments still to run
+        run(['docker', 'rmi', '-f'] + ['legacy-rprop:%s' % b for b in BACKENDS],
+            stdout=subprocess.DEVNULL)
+        print('docker_test: removed legacy-rprop:%s (LEGACY_RPROP_DISCARD_ENVS=1)'
+              % ', legacy-rprop:'.join(BACKENDS), flush=True)
     return fail(problems) if problems else 0
 
 

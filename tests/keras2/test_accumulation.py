@@ -11,6 +11,7 @@ from harness import in_keras_graph
 from legacy_rprop import VARIANTS, FullBatchCheck, MiniBatchError, OptimizerStateError, RProp
 from models import N_SAMPLES, classifier, data
 from support.accumulation import EpochRecord, assert_same_steps
+from support.cases import pairwise
 from support.reference import assert_bits_equal
 from support.streams import gradient_stream
 
@@ -29,15 +30,8 @@ def fit(optimizer, batch_size, epochs=EPOCHS, x=None, y=None, callbacks=()):
     return model, record, losses
 
 
-def pairwise(variants, ks=(1, 2, 7), policies=('skip', 'propagate')):
-    """``(variant, k, nonfinite)``: every variant with every k, the policies
-    alternating so that each pair of the three occurs (as the zoo's cases:
-    half the full product's cost, each case building two training steps)."""
-    return [(variant, k, policies[(v + i) % len(policies)])
-            for v, variant in enumerate(variants) for i, k in enumerate(ks)]
-
-
-@pytest.mark.parametrize('variant, k, nonfinite', pairwise(sorted(VARIANTS)))
+@pytest.mark.parametrize('variant, k, nonfinite',
+                         pairwise(sorted(VARIANTS), (1, 2, 7), ('skip', 'propagate')))
 def test_k_batches_make_the_step_of_one_full_batch(variant, k, nonfinite):
     """k = 7: batches of 10 samples and a last one of 4, weighted by size."""
     full_model, full, full_losses = fit(

@@ -1,12 +1,15 @@
 """Packaging: the Docker images run what tox runs (same pins, environment
 and command: read from the files here, built and run by tools/docker_test.py
 in `make test`), the make targets install before they run, setup.py names
-the tested Pythons and requires no Keras, what each import imports."""
+the tested Pythons and requires no Keras, what each import imports, and
+CI deletes each tox environment once it has run (tools/discard_env.py)."""
 import configparser
 import json
 import os
 import re
 import shlex
+import subprocess
+import sys
 
 import pytest
 from support.processes import same_imports
@@ -189,6 +192,81 @@ def test_make_targets_install_the_package_before_running_in_its_environment(targ
     env = re.search(r' run -e (\S+)', recipe[prepared[0]]).group(1)
     assert all(('-e %s ' % env) in line for line in executed)
     assert not any('-m legacy_rprop' in line for line in executed)
+
+
+def discard_env(env_dir, switch):
+    """Runs tools/discard_env.py on `env_dir` with LEGACY_RPROP_DISCARD_ENVS
+    set to `switch` (None: not set); its exit code and output."""
+    env = dict(os.environ)
+    env.pop('LEGACY_RPROP_DISCARD_ENVS', None)
+    if switch is not None:
+        env['LEGACY_RPROP_DISCARD_ENVS'] = switch
+    run = subprocess.run([sys.executable, os.path.join(ROOT, 'tools', 'discard_env.py'),
+                          str(env_dir)], env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, universal_newlines=True)
+    return run.returncode, run.stdout
+
+
+def fake_env(root):
+    """A folder laid out as tox's virtual environments are."""
+    for folder in ('bin', 'lib/python3.7/site-packages/tensorflow', 'log', 'tmp'):
+        os.makedirs(os.path.join(str(root), folder))
+    for name in ('pyvenv.cfg', 'lib/python3.7/site-packages/tensorflow/__init__.py',
+                 'log/1-commands[0].log'):
+        with open(os.path.join(str(root), name), 'w') as f:
+            f.write('x')
+    os.symlink(sys.executable, os.path.join(str(root), 'bin', 'python'))
+    return sorted(os.listdir(str(root)))
+
+
+def test_discard_env_deletes_all_but_the_log_when_ci_asks(tmp_path):
+    fake_env(tmp_path)
+    code, output = discard_env(tmp_path, '1')
+    assert code == 0, output
+    assert os.listdir(str(tmp_path)) == ['log']
+    assert os.listdir(str(tmp_path / 'log')) == ['1-commands[0].log']
+    assert os.path.exists(sys.executable)
+
+
+@pytest.mark.parametrize('switch', [None, '0'])
+def test_discard_env_keeps_everything_by_default(tmp_path, switch):
+    before = fake_env(tmp_path)
+    assert discard_env(tmp_path, switch) == (0, '')
+    assert sorted(os.listdir(str(tmp_path))) == before
+
+
+@pytest.mark.parametrize('switch', ['yes', 'true', '2', ''])
+def test_discard_env_names_the_values_it_takes(tmp_path, switch):
+    before = fake_env(tmp_path)
+    code, output = discard_env(tmp_path, switch)
+    assert code != 0
+    assert "LEGACY_RPROP_DISCARD_ENVS must be 0 (keep) or 1 (discard), got '%s'" % switch \
+        in output
+    assert sorted(os.listdir(str(tmp_path))) == before
+
+
+def test_discard_env_deletes_nothing_that_is_not_a_virtual_environment(tmp_path):
+    before = fake_env(tmp_path)
+    os.remove(str(tmp_path / 'pyvenv.cfg'))
+    code, output = discard_env(tmp_path, '1')
+    assert code != 0 and 'is not a virtual environment' in output
+    assert sorted(os.listdir(str(tmp_path))) == sorted(set(before) - {'pyvenv.cfg'})
+
+
+def test_tox_discards_every_environment_but_the_stack_crossbackend_needs():
+    """In CI every environment is deleted once its tests have run, but the
+    one py37-crossbackend compares with (it runs after that one)."""
+    config = configparser.ConfigParser(interpolation=None)
+    config.read_string(read('tox.ini'))
+    assert tox_values('commands_post', 'py37-keras225-tf115') == [
+        'python {toxinidir}/tools/discard_env.py {envdir}']
+    assert 'LEGACY_RPROP_DISCARD_ENVS' in config['testenv']['pass_env']
+    other = [line for line in tox_values('setenv', 'py37-crossbackend')
+             if line.startswith('LEGACY_RPROP_OTHER_STACK')]
+    kept = other[0].split('{toxworkdir}/')[1]
+    assert config['testenv:' + kept]['commands_post'].strip() == ''
+    assert config['testenv:py37-crossbackend']['depends'].strip() == kept
+    assert 'export LEGACY_RPROP_DISCARD_ENVS=1' in read('.ci', 'run').splitlines()
 
 
 def test_setup_names_exactly_the_pythons_of_the_tox_environments():

@@ -20,6 +20,7 @@ with ``compile`` arguments and ``fit`` data.
 import numpy as np
 import pytest
 
+from support.cases import pairwise
 from support.reference import assert_bits_equal
 
 MODELS = ('embedding-pooling', 'embedding-lstm', 'embedding-gru', 'conv-batchnorm',
@@ -36,10 +37,8 @@ DTYPES = ('float32', 'float64')
 def cases(variants):
     """``(model, variant, dtype)``: every model with every variant, the
     dtypes alternating so that every model and every variant also runs in
-    both (each pair of the three occurs: pairwise, a third of the full
-    product's cost where a model's training step takes seconds to build)."""
-    return [(name, variant, DTYPES[(m + v) % 2]) for m, name in enumerate(MODELS)
-            for v, variant in enumerate(variants)]
+    both (pairwise: a model's training step takes seconds to build)."""
+    return pairwise(MODELS, variants, DTYPES)
 
 
 def build(keras, name, dtype):
