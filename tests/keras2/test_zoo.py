@@ -24,7 +24,7 @@ def test_the_cases_run_every_pair_of_model_variant_and_dtype():
     """`zoo.cases` leaves out two thirds of the product, but no pair."""
     cases = zoo.cases(sorted(VARIANTS))
     assert len(cases) == len(zoo.MODELS) * len(VARIANTS)
+    values = (zoo.MODELS, sorted(VARIANTS), zoo.DTYPES)
     for a, b in itertools.combinations(range(3), 2):
-        values = (zoo.MODELS, sorted(VARIANTS), zoo.DTYPES)
         assert {(case[a], case[b]) for case in cases} == \
             set(itertools.product(values[a], values[b])), (a, b)
