@@ -192,25 +192,20 @@ def update_runner(update):
     return lambda hyper, inputs, size: update(hyper, inputs)
 
 
-_HYPER_TENSORS = {}
-
-
 def hyper_tensors(hyper, dtype):
-    """The hyper-parameters as 0-d tensors of `dtype` (torch.compile makes
-    float32 constants of float64 NumPy scalars); on PyTorch made once.  On
-    TensorFlow NumPy scalars of `dtype`: constants of the computation that
-    uses them (a compiled update is traced once and used in every graph)."""
+    """The hyper-parameters as the update takes them in `dtype`: on
+    TensorFlow NumPy scalars of `dtype`, constants of the computation that
+    uses them (a compiled update is traced once and used in every graph);
+    elsewhere 0-d tensors of `dtype` (torch.compile makes float32 constants
+    of float64 NumPy scalars).  Made once per optimizer, outside the step: a
+    compiled step that made them would be compiled again at its second call."""
     if BACKEND == 'tensorflow':
         return hyper_in_dtype(hyper, dtype)
     if BACKEND != 'torch':
         return Hyper(*(keras_ops.convert_to_tensor(v, dtype) for v in hyper_in_dtype(hyper, dtype)))
-    key = (tuple(hyper), dtype)
-    if key not in _HYPER_TENSORS:
-        # from the Python floats: NumPy scalars would be traced as tensors
-        # under torch.compile (the conversion rounds to `dtype` as NumPy does)
-        _HYPER_TENSORS[key] = Hyper(*(torch.tensor(float(v), dtype=getattr(torch, dtype))
-                                      for v in hyper))
-    return _HYPER_TENSORS[key]
+    # from the Python floats: NumPy scalars would be traced as tensors under
+    # torch.compile (the conversion rounds to `dtype` as NumPy does)
+    return Hyper(*(torch.tensor(float(v), dtype=getattr(torch, dtype)) for v in hyper))
 
 
 class StepValue(object):

@@ -104,6 +104,8 @@ class RProp(RpropArguments, keras.optimizers.Optimizer):
         # made here, outside the step: a distribution strategy builds each
         # replica's step in a thread of its own
         self._run_update = backend.update_runner(update)
+        self._hyper_in = {dtype: backend.hyper_tensors(self.hyper, dtype)
+                          for dtype in set(dtype for dtype, _ in self.layout.groups)}
         self._prev_loss = None
         if spec.uses_loss:
             self._prev_loss = self._scalar_variable('prev_loss', np.inf)
@@ -253,7 +255,7 @@ class RProp(RpropArguments, keras.optimizers.Optimizer):
                           for name, value in shared.items())
             if self._grad_sums:
                 inputs['grad_sum'] = self._grad_sums[k].value
-            new = self._run_update(backend.hyper_tensors(self.hyper, dtype), inputs,
+            new = self._run_update(self._hyper_in[dtype], inputs,
                                    self.layout.group_size(members))
             weights = backend.pieces(new['weight'], [self.layout.shapes[i] for i in members])
             assignments.extend((variables[i], w) for i, w in zip(members, weights))
