@@ -9,7 +9,8 @@
 #   docker build -f docker/theano.Dockerfile -t legacy-rprop:keras2.3.1-theano1.0.5 \
 #     --build-arg STACK=requirements/stacks/keras2.3.1-theano1.0.5.txt \
 #     --build-arg EXPECT_STACK="keras==2.3.1 theano==1.0.5" .
-# Theano compiles C code while it runs: g++ and OpenBLAS stay in the image.
+# Theano compiles C code while it runs: g++ and OpenBLAS stay in the image
+# (gcc.cxxflags=-g0: the modules without debug information, compiled faster).
 FROM python:3.7.17-slim-bookworm
 
 RUN apt-get update \
@@ -21,7 +22,7 @@ ARG EXPECT_STACK="keras==2.3.1 theano-pymc==1.0.10"
 ENV KERAS_BACKEND=theano \
     LEGACY_RPROP_EXPECT_BACKEND=theano \
     LEGACY_RPROP_EXPECT_STACK=$EXPECT_STACK \
-    THEANO_FLAGS=floatX=float32,blas.ldflags=-lopenblas,base_compiledir=/cache/theano \
+    THEANO_FLAGS=floatX=float32,blas.ldflags=-lopenblas,gcc.cxxflags=-g0,base_compiledir=/cache/theano \
     TF_CPP_MIN_LOG_LEVEL=2 \
     PYTHONHASHSEED=0 \
     PIP_NO_CACHE_DIR=1 \

@@ -6,13 +6,19 @@ also: tox sets LEGACY_RPROP_EXPECT_BACKEND to the backend an environment
 was built for, and the run stops at once if Keras picked another.
 """
 import os
+import warnings
 
 import pytest
-from keras import backend as K
 
-from support.stack import (EXPECTED_STACK, installed, not_applicable,  # noqa: F401 -- hooks
+# Theano only warns about a THEANO_FLAGS entry it does not know, and runs
+# without it (theano-pymc knows gcc.cxxflags, not gcc__cxxflags): here it
+# stops the run, so that no flag of tox.ini or the image is lost unseen
+warnings.filterwarnings('error', message='Theano does not recognise this flag')
+from keras import backend as K  # noqa: E402
+
+from support.stack import (EXPECTED_STACK, installed, not_applicable,  # noqa: E402,F401
                            pytest_runtest_makereport, pytest_terminal_summary)
-from support.stack import pytest_sessionstart as check_stack
+from support.stack import pytest_sessionstart as check_stack  # noqa: E402
 
 EXPECTED_BACKEND = os.environ.get('LEGACY_RPROP_EXPECT_BACKEND')
 

@@ -269,6 +269,24 @@ def test_tox_discards_every_environment_but_the_stack_crossbackend_needs():
     assert 'export LEGACY_RPROP_DISCARD_ENVS=1' in read('.ci', 'run').splitlines()
 
 
+def test_a_theano_flag_theano_does_not_know_stops_the_run(not_applicable):
+    """conftest.py makes Theano's warning about a THEANO_FLAGS entry it does
+    not know an error: the run stops, naming it."""
+    if os.environ.get('KERAS_BACKEND') != 'theano':
+        return not_applicable('THEANO_FLAGS is read by Theano only: this stack runs %s'
+                              % os.environ.get('KERAS_BACKEND'))
+    flags = os.environ['THEANO_FLAGS'] + ',no_such_flag=1'
+    tests = os.path.dirname(os.path.abspath(__file__))
+    run = subprocess.run([sys.executable, '-m', 'pytest', '--collect-only', '-q',
+                          'test_rules.py'], cwd=tests, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT,
+                         env=same_imports(THEANO_FLAGS=flags, PYTEST_ADDOPTS=''))
+    output = run.stdout.decode('utf-8', 'replace')
+    assert run.returncode != 0, output[-2000:]
+    assert 'Theano does not recognise this flag: no_such_flag' in output, output[-2000:]
+    return None
+
+
 def test_setup_names_exactly_the_pythons_of_the_tox_environments():
     config = configparser.ConfigParser(interpolation=None)
     config.read_string(read('tox.ini'))
