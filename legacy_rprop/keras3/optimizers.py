@@ -105,7 +105,7 @@ class RProp(RpropArguments, keras.optimizers.Optimizer):
         # replica's step in a thread of its own
         self._run_update = backend.update_runner(update)
         self._hyper_in = {dtype: backend.hyper_tensors(self.hyper, dtype)
-                          for dtype in set(dtype for dtype, _ in self.layout.groups)}
+                          for dtype in set(self.layout.dtypes)}
         self._prev_loss = None
         if spec.uses_loss:
             self._prev_loss = self._scalar_variable('prev_loss', np.inf)
