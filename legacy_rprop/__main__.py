@@ -1,14 +1,15 @@
-"""Command line: ``python -m legacy_rprop demo [options]`` (or ``legacy-rprop demo``)."""
+"""Command line: ``python -m legacy_rprop demo [options]`` (or ``legacy-rprop demo``).
+
+The options are read before Keras is imported: ``--help`` and a bad option
+answer at once, and ``--backend`` picks the backend Keras then imports."""
 import argparse
 import json
 import os
 import sys
 
-from keras import backend as K
-
-from legacy_rprop import RProp, __version__
-from legacy_rprop.demo import paper, problems
-from legacy_rprop.demo import run as demo
+from legacy_rprop import __version__
+from legacy_rprop.core.arguments import DEFAULTS, checked_hyperparameters
+from legacy_rprop.demo import DEMO_INIT_ALPHA, OPTIMIZERS, problems
 
 
 def parser():
@@ -29,21 +30,21 @@ def parser():
             'seed gives the same epochs and losses; the timings are measured.'))
     d.add_argument('--backend', choices=('theano', 'tensorflow'),
                    help='Keras backend (default: the active one, from '
-                        'KERAS_BACKEND or ~/.keras/keras.json; now %s)' % K.backend())
+                        'KERAS_BACKEND or ~/.keras/keras.json)')
     d.add_argument('--problems', nargs='+', choices=list(problems.PROBLEMS),
                    default=list(problems.PROBLEMS), metavar='PROBLEM',
                    help='problems to train (default: all of %s)' % ', '.join(problems.PROBLEMS))
-    d.add_argument('--optimizers', nargs='+', choices=list(demo.OPTIMIZERS),
-                   default=list(demo.OPTIMIZERS), metavar='OPTIMIZER',
-                   help='optimizers to compare (default: all of %s)' % ', '.join(demo.OPTIMIZERS))
+    d.add_argument('--optimizers', nargs='+', choices=list(OPTIMIZERS),
+                   default=list(OPTIMIZERS), metavar='OPTIMIZER',
+                   help='optimizers to compare (default: all of %s)' % ', '.join(OPTIMIZERS))
     d.add_argument('--epochs', type=_positive_int,
                    help="epochs per run (default: each problem's own: xor and "
                         "encoder 200, spirals 3000, cancer 300)")
     d.add_argument('--seed', type=int, default=0,
                    help='seed of the initial weights (default: 0)')
-    d.add_argument('--init-alpha', type=_init_alpha, default=demo.DEMO_INIT_ALPHA,
+    d.add_argument('--init-alpha', type=_init_alpha, default=DEMO_INIT_ALPHA,
                    help='initial step size of the Rprop variants (default: %g, '
-                        'as in Riedmiller & Braun 1993)' % demo.DEMO_INIT_ALPHA)
+                        'as in Riedmiller & Braun 1993)' % DEMO_INIT_ALPHA)
     d.add_argument('--paper', action='store_true',
                    help='instead, reproduce Riedmiller & Braun (1993) on their setup, '
                         'small (a few minutes): the 10-5-10 and 12-2-12 encoders, '
@@ -67,8 +68,8 @@ def _positive_int(text):
 
 def _init_alpha(text):
     value = float(text)
-    try:
-        RProp(init_alpha=value)
+    try:  # RProp's own check, without building an optimizer
+        checked_hyperparameters(DEFAULTS._replace(init_alpha=value), DEFAULTS._fields)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
     return value
@@ -77,10 +78,16 @@ def _init_alpha(text):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     args = parser().parse_args(argv)
-    if args.backend and args.backend != K.backend():
-        # Keras picks its backend once, at import: start again on the other one
-        env = dict(os.environ, KERAS_BACKEND=args.backend)
-        os.execve(sys.executable, [sys.executable, '-m', 'legacy_rprop'] + argv, env)
+    if args.backend:
+        if 'keras' not in sys.modules:
+            os.environ['KERAS_BACKEND'] = args.backend
+        elif args.backend != sys.modules['keras'].backend.backend():
+            # Keras picks its backend once, at import: start again on the other one
+            env = dict(os.environ, KERAS_BACKEND=args.backend)
+            os.execve(sys.executable, [sys.executable, '-m', 'legacy_rprop'] + argv, env)
+    from keras import backend as K
+
+    from legacy_rprop.demo import run as demo
     if args.paper:
         return _paper(args.out)
     _check_demo_dependencies()
@@ -97,6 +104,9 @@ def main(argv=None):
 
 
 def _paper(out):
+    from keras import backend as K
+
+    from legacy_rprop.demo import paper
     print('Riedmiller & Braun (1993) on their setup (legacy_rprop/demo/paper.py), Keras %s '
           'on %s, %d runs per setting' % (_keras_version(), K.backend(), PAPER_DEMO_RUNS),
           flush=True)

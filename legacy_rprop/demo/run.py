@@ -12,14 +12,10 @@ from keras import backend as K
 from keras import optimizers as keras_optimizers
 
 from legacy_rprop.core.rules import VARIANTS
-from legacy_rprop.demo import problems
+from legacy_rprop.demo import DEMO_INIT_ALPHA, OPTIMIZERS, problems
 from legacy_rprop.keras2.backend import training_model
 from legacy_rprop.keras2.optimizers import RProp
 
-OPTIMIZERS = tuple(VARIANTS) + ('SGD', 'Adam')
-# Delta_0 of Riedmiller & Braun (1993); RProp's own default is the Keras
-# answer's 1e-3
-DEMO_INIT_ALPHA = 0.1
 # exact zeros cannot be drawn on a log scale
 PLOT_FLOOR = 1e-12
 

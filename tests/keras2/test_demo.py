@@ -113,6 +113,26 @@ def test_bad_options_name_the_allowed_values():
     assert code == 2 and 'init_alpha must be > 0, got -1.0' in stderr
 
 
+def test_help_and_bad_options_answer_before_keras_is_imported():
+    code = '\n'.join([
+        'import sys',
+        'from legacy_rprop.__main__ import main',
+        'for argv in (["demo", "--help"], ["demo", "--epochs", "0"],',
+        '             ["demo", "--init-alpha", "0"], ["demo", "--problems", "parity"]):',
+        '    try:',
+        '        main(argv)',
+        '    except SystemExit as exit:',
+        '        assert exit.code in (0, 2), (argv, exit.code)',
+        '    else:',
+        '        raise AssertionError("%s did not stop" % argv)',
+        'print(sorted(m for m in ("keras", "tensorflow", "theano") if m in sys.modules))'])
+    process = subprocess.run([sys.executable, '-c', code], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, env=same_imports(), cwd=HERE)
+    stdout = process.stdout.decode('utf-8')
+    assert process.returncode == 0, process.stderr.decode('utf-8')
+    assert stdout.splitlines()[-1] == '[]', stdout.splitlines()[-1]
+
+
 def test_console_script_is_installed():
     script = shutil.which('legacy-rprop', path=os.path.dirname(sys.executable)
                           + os.pathsep + os.environ.get('PATH', ''))
