@@ -12,7 +12,10 @@ do (part of `make test`, so of CI):
   ignore), as `legacy-rprop:<backend>`;
 - runs each image's test suite, its JUnit report as REPORT_DIR/docker-<backend>.xml
   (tools/check_reports.py counts it like a tox environment's), the demo,
-  and a user's script mounted at /work that trains with RProp;
+  and a user's script mounted at /work that trains with RProp; the Theano
+  image's runs share a volume at /cache/theano, as the README advises its
+  users (Theano's compiled C code kept between runs), which must hold the
+  code compiled by the runs before the suite;
 - checks that the image's ``pip freeze`` has every version requirements/
   pins for it;
 - with LEGACY_RPROP_DISCARD_ENVS=1 (CI's `.ci/run`), removes both images
@@ -34,6 +37,8 @@ import discard_env
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BACKENDS = ('tensorflow', 'theano')
+# the volume the Theano image's runs share at /cache/theano (its compile dir)
+THEANO_CACHE_VOLUME = 'legacy-rprop-theano-cache'
 # a user's script, run in the image from the folder mounted at /work
 USER_SCRIPT = '''\
 import numpy as np
@@ -70,17 +75,21 @@ def main(report_dir):
             problems.append('building legacy-rprop:%s failed:\n%s' % (backend, output[-3000:]))
     if problems:
         return fail(problems)
+    # a new volume: nothing compiled by an earlier image's Theano
+    subprocess.call(['docker', 'volume', 'rm', '-f', THEANO_CACHE_VOLUME],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for backend in BACKENDS:
         image = 'legacy-rprop:%s' % backend
         print('docker_test: %s, %s base' % (image, base_kind()), flush=True)
         problems += check_pins(image, backend)
-        problems += check_user_script(image)
-        problems += check_demo(image)
+        problems += check_user_script(image, backend)
+        problems += check_demo(image, backend)
+    problems += check_theano_cache_kept()
     # the test suites, both at once (each runs on one core most of the time)
     suites = {backend: subprocess.Popen(
-        ['docker', 'run', '--rm', '-v', '%s:/reports' % report_dir,
-         'legacy-rprop:%s' % backend, 'test', '-q', '-p', 'no:cacheprovider',
-         '--junitxml=/reports/docker-%s.xml' % backend],
+        ['docker', 'run', '--rm', '-v', '%s:/reports' % report_dir] + cache_mount(backend)
+        + ['legacy-rprop:%s' % backend, 'test', '-q', '-p', 'no:cacheprovider',
+           '--junitxml=/reports/docker-%s.xml' % backend],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for backend in BACKENDS}
     for backend, suite in suites.items():
         output = suite.communicate()[0].decode('utf-8', 'replace')
@@ -93,6 +102,7 @@ def main(report_dir):
         # CI: their disk back for the tox environments still to run
         run(['docker', 'rmi', '-f'] + ['legacy-rprop:%s' % b for b in BACKENDS],
             stdout=subprocess.DEVNULL)
+        run(['docker', 'volume', 'rm', '-f', THEANO_CACHE_VOLUME], stdout=subprocess.DEVNULL)
         print('docker_test: removed legacy-rprop:%s (LEGACY_RPROP_DISCARD_ENVS=1)'
               % ', legacy-rprop:'.join(BACKENDS), flush=True)
     return fail(problems) if problems else 0
@@ -183,15 +193,36 @@ def canonical(name):
     return re.sub(r'[-_.]+', '-', name).lower()
 
 
-def check_user_script(image):
+def cache_mount(backend):
+    """The Theano image's compile dir on the shared volume; nothing for TF."""
+    return ['-v', '%s:/cache/theano' % THEANO_CACHE_VOLUME] if backend == 'theano' else []
+
+
+def check_theano_cache_kept():
+    """The volume at /cache/theano kept what the Theano image's script and
+    demo compiled (the README's advice works), for the suite to reuse."""
+    modules = subprocess.run(
+        ['docker', 'run', '--rm'] + cache_mount('theano')
+        + ['legacy-rprop:theano', 'sh', '-c', 'find /cache/theano -name "*.so" | wc -l'],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT).stdout.decode('utf-8', 'replace')
+    if not modules.strip().isdigit() or int(modules) == 0:
+        return ['legacy-rprop:theano: the volume at /cache/theano kept no compiled module '
+                'between runs:\n%s' % modules[-3000:]]
+    print('docker_test: legacy-rprop:theano: the volume at /cache/theano kept %d compiled '
+          'modules between runs' % int(modules), flush=True)
+    return []
+
+
+def check_user_script(image, backend):
     """A user's project mounted at /work: its script trains with RProp."""
     work = tempfile.mkdtemp()
     try:
         with open(os.path.join(work, 'train.py'), 'w') as f:
             f.write(USER_SCRIPT)
         os.chmod(work, 0o777)
-        output = subprocess.run(['docker', 'run', '--rm', '-v', '%s:/work' % work, image,
-                                 'python', 'train.py'], stdout=subprocess.PIPE,
+        output = subprocess.run(['docker', 'run', '--rm', '-v', '%s:/work' % work]
+                                + cache_mount(backend) + [image, 'python', 'train.py'],
+                                stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT).stdout.decode('utf-8', 'replace')
         trained = re.search(r'trained: loss ([\d.]+) -> ([\d.]+)', output)
         if not trained or not float(trained.group(2)) < 0.5 * float(trained.group(1)):
@@ -205,13 +236,14 @@ def check_user_script(image):
         shutil.rmtree(work, ignore_errors=True)
 
 
-def check_demo(image):
+def check_demo(image, backend):
     """The demo writes its table and plot to the folder mounted at /out."""
     out = tempfile.mkdtemp()
     try:
         os.chmod(out, 0o777)
-        output = subprocess.run(['docker', 'run', '--rm', '-v', '%s:/out' % out, image,
-                                 'demo', '--problems', 'xor', '--epochs', '30'],
+        output = subprocess.run(['docker', 'run', '--rm', '-v', '%s:/out' % out]
+                                + cache_mount(backend)
+                                + [image, 'demo', '--problems', 'xor', '--epochs', '30'],
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT
                                 ).stdout.decode('utf-8', 'replace')
         missing = [name for name in ('demo.md', 'demo.json', 'demo.png')
