@@ -85,11 +85,11 @@ def main(argv=None):
             # Keras picks its backend once, at import: start again on the other one
             env = dict(os.environ, KERAS_BACKEND=args.backend)
             os.execve(sys.executable, [sys.executable, '-m', 'legacy_rprop'] + argv, env)
+    if args.paper:
+        return _paper(args.out)
     from keras import backend as K
 
     from legacy_rprop.demo import run as demo
-    if args.paper:
-        return _paper(args.out)
     _check_demo_dependencies()
     title = 'legacy_rprop demo: Keras %s on %s, seed %d, Rprop init_alpha %g' % (
         _keras_version(), K.backend(), args.seed, args.init_alpha)
