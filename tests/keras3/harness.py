@@ -13,19 +13,22 @@ MODES = {
     'jax': {'eager': {'run_eagerly': True}, 'jit': {'jit_compile': True}},
     'torch': {'eager': {'run_eagerly': True}, 'compiled': {'jit_compile': True}},
 }[BACKEND]
-# modes that take long to compile each model (torch.compile: some 15 s), run
-# on a representative share of the cases only (`cases`)
-SLOW_TO_COMPILE = {'compiled'} if BACKEND == 'torch' else set()
+# modes run on a representative share of the cases only (`cases`): one that
+# takes long to compile each model (torch.compile: some 15 s), and eager
+# steps where Keras compiles the step by default (TensorFlow, JAX), which
+# run the same rule op by op, for debugging; the other modes run every case
+REPRESENTATIVE_ONLY = {'tensorflow': {'eager'}, 'jax': {'eager'},
+                       'torch': {'compiled'}}[BACKEND]
 
 
 def cases(*values, representative=None):
     """``(value, ..., mode)`` for every combination of `values` (lists) and
-    every mode, but for the modes `SLOW_TO_COMPILE` only the combinations
-    `representative` accepts."""
+    every mode, but for the modes `REPRESENTATIVE_ONLY` only the
+    combinations `representative` accepts."""
     import itertools
     return [combination + (mode,) for combination in itertools.product(*values)
             for mode in sorted(MODES)
-            if mode not in SLOW_TO_COMPILE or representative is None
+            if mode not in REPRESENTATIVE_ONLY or representative is None
             or representative(*combination)]
 
 
