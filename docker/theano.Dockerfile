@@ -5,10 +5,10 @@
 #   docker run --rm -v "$PWD:/work" legacy-rprop:theano python train.py
 #   docker run --rm -v "$PWD/demo-output:/out" legacy-rprop:theano demo
 # The pins come from requirements/, as in tox's py37-theano environment;
-# Keras 2.3.1 on Theano 1.0.5, for instance:
-#   docker build -f docker/theano.Dockerfile -t legacy-rprop:keras2.3.1-theano1.0.5 \
-#     --build-arg STACK=requirements/stacks/keras2.3.1-theano1.0.5.txt \
-#     --build-arg EXPECT_STACK="keras==2.3.1 theano==1.0.5" .
+# Keras 2.2.4 on Theano 1.0.5, for instance:
+#   docker build -f docker/theano.Dockerfile -t legacy-rprop:keras2.2.4-theano1.0.5 \
+#     --build-arg STACK=requirements/stacks/keras2.2.4-theano1.0.5.txt \
+#     --build-arg EXPECT_STACK="keras==2.2.4 theano==1.0.5" .
 # Theano compiles C code while it runs: g++ and OpenBLAS stay in the image
 # (gcc.cxxflags=-g0: the modules without debug information, compiled faster).
 FROM python:3.7.17-slim-bookworm
