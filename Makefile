@@ -14,17 +14,18 @@ REPORTS = $(CURDIR)/.tox/reports
 
 .PHONY: test docker-test demo bench bench-torch
 
-# every tox environment (every stack), two at a time, and beside them both
-# Docker images built and used (docker-test; its log at the end); fails if
-# anything fails or skips a test.  py37-tensorflow is only built: its suite
+# every tox environment (every stack), two at a time, and beside them, from
+# the start (while tools/bootstrap prepares the machine), both Docker images
+# built and used (docker-test; its log at the end); fails if anything fails
+# or skips a test.  py37-tensorflow is only built: its suite
 # runs in the TensorFlow image, and the tf.keras and Keras 3 environments
 # compare with its Keras 2.3.1
 test:
-	tools/bootstrap
-	$(TOOLS)/hadolint docker/theano.Dockerfile docker/tensorflow.Dockerfile
 	mkdir -p $(REPORTS)
 	if [ "$(DOCKER_TEST)" = 1 ]; then python3 tools/docker_test.py $(REPORTS) \
 	    > $(REPORTS)/docker-test.log 2>&1 & fi; docker=$$!; \
+	tools/bootstrap && \
+	$(TOOLS)/hadolint docker/theano.Dockerfile docker/tensorflow.Dockerfile && \
 	$(TOOLS)/tox run -e py37-tensorflow --notest && \
 	$(TOOLS)/tox run-parallel -p 2 --parallel-no-spinner $(TOX_ARGS); tox=$$?; \
 	if [ "$(DOCKER_TEST)" = 1 ]; then wait $$docker; docker=$$?; \

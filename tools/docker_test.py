@@ -115,9 +115,7 @@ def start_engine():
         return
     sudo = [] if os.geteuid() == 0 else ['sudo']
     if not shutil.which('dockerd'):
-        run(sudo + ['apt-get', 'update', '-q'])
-        run(sudo + ['apt-get', 'install', '-y', '-q', 'docker.io'],
-            env=dict(os.environ, DEBIAN_FRONTEND='noninteractive'))
+        run([os.path.join(ROOT, 'tools', 'apt-install'), 'docker.io'])
     os.makedirs(os.path.join(ROOT, '.cache'), exist_ok=True)
     log = open(os.path.join(ROOT, '.cache', 'dockerd.log'), 'ab')
     subprocess.Popen(sudo + ['dockerd'], stdout=log, stderr=log, start_new_session=True)
