@@ -8,6 +8,10 @@ element by element, a 0-d operand broadcast).  A backend joins by
 subclassing `Ops` and implementing each method as its docstring says; the
 tests compare every implementation with `NumpyOps` element by element on
 NaN, +-inf, +-0, subnormal and ordinary numbers (`tests/support/ops_check.py`).
+
+A condition (what `is_finite`, `is_positive` and `is_negative` give) is
+only ever handed to `where`, so a backend may hold it in another form than
+booleans (PyTorch: a mask of bits).
 """
 import abc
 
@@ -15,13 +19,14 @@ import numpy as np
 
 
 class Ops(abc.ABC):
-    """What a backend provides to the rules.  Every method is element-wise
-    and keeps its input's dtype."""
+    """What a backend provides to the rules.  Every method is element-wise;
+    those that give numbers keep their input's dtype."""
 
     @abc.abstractmethod
     def where(self, condition, if_true, if_false):
-        """`if_true` where the boolean `condition` holds, else `if_false`;
-        `condition` has the values' shape or is 0-d (one choice for all)."""
+        """`if_true` where `condition` (booleans, or a condition of these
+        ops) holds, else `if_false`; `condition` has the values' shape or
+        is 0-d (one choice for all)."""
 
     @abc.abstractmethod
     def sign(self, x):
@@ -63,7 +68,16 @@ class Ops(abc.ABC):
 
     @abc.abstractmethod
     def is_finite(self, x):
-        """True where `x` is neither NaN nor +-inf."""
+        """True where `x` is neither NaN nor +-inf: a condition."""
+
+    def is_positive(self, x):
+        """True where `x`, a product of two signs (-1, +-0, 1 or NaN), is
+        1: a condition."""
+        return x > 0
+
+    def is_negative(self, x):
+        """True where `x`, a product of two signs, is -1: a condition."""
+        return x < 0
 
 
 class NumpyOps(Ops):

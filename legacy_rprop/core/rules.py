@@ -62,7 +62,7 @@ def compare_signs(ops, sign_g, prev_grad):
     """``(same_sign, flipped)``: g_prev * g > 0 and < 0, from ``sign_g`` =
     sign(g) and the sign of g_prev (a product of two signs is exact)."""
     product = sign_g * ops.sign_to_compare(prev_grad)
-    return product > 0, product < 0
+    return ops.is_positive(product), ops.is_negative(product)
 
 
 def keras_answer(ops, w, g, state, hyper, loss_rose=None):

@@ -13,7 +13,7 @@ def compute(compiled):
     """``compute(op name, *arrays)`` on this backend's tensors."""
     def run(name, *arguments):
         def op(*tensors):
-            return getattr(backend.OPS, name)(*tensors)
+            return ops_check.call(backend.OPS, name, tensors)
         if compiled:
             if BACKEND == 'tensorflow':
                 import tensorflow as tf

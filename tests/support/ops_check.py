@@ -21,19 +21,46 @@ def special_values(dtype):
     return np.array(values, dtype=dtype)
 
 
+# ops that give a condition, which a backend may hold in another form than
+# booleans: each is checked as `where` selects with it (`call`)
+CONDITIONS = ('is_finite', 'is_positive', 'is_negative')
+
+# `where` with zeros_like's zero on either side, as the rules select a zero
+ZERO_SELECTS = {
+    'where_zero_if_false': lambda ops, condition, x: ops.where(condition, x, ops.zeros_like(x)),
+    'where_zero_if_true': lambda ops, condition, x: ops.where(condition, ops.zeros_like(x), x),
+}
+
+
 def cases(dtype, repeat=1):
     """``(op name, arguments)`` of every op on the special values (and every
     pair of them), as NumPy arrays; each array `repeat` times over (a backend
-    may compute a large tensor another way)."""
+    may compute a large tensor another way).  A condition's arguments are
+    its input and the two arrays `where` selects from with it."""
     special = special_values(dtype)
     values = np.tile(special, repeat)
     x, y = np.repeat(values, len(special)), np.tile(values, len(special))
     bounds = [np.asarray(b, dtype) for b in (np.finfo(dtype).tiny, 1e-6, 3., np.finfo(dtype).max)]
     finite = x[~np.isnan(x)]
-    return ([('where', (x > y, x, y)), ('sign', (x,)), ('sign_of_finite', (finite,)),
+    # what is_positive and is_negative are for: products of two signs
+    products = np.resize(np.array([-1., -0., 0., 1., np.nan, -np.nan], dtype), x.shape)
+    return ([('where', (x > y, x, y)), ('where_zero_if_false', (x > y, x)),
+             ('where_zero_if_true', (x > y, x)), ('sign', (x,)), ('sign_of_finite', (finite,)),
              ('sign_to_compare', (finite,)), ('zeros_like', (x,)), ('negative', (x,)),
-             ('is_finite', (x,))]
+             ('is_finite', (x, x, y)), ('is_positive', (products, x, y)),
+             ('is_negative', (products, x, y))]
             + [(name, (values, bound)) for name in ('minimum', 'maximum') for bound in bounds])
+
+
+def call(ops, name, tensors):
+    """The op `name` of `ops` on `tensors`; a condition's (`CONDITIONS`) as
+    ``ops.where(condition(tensors[0]), tensors[1], tensors[2])``, a
+    `ZERO_SELECTS` one as it says."""
+    if name in ZERO_SELECTS:
+        return ZERO_SELECTS[name](ops, *tensors)
+    if name in CONDITIONS:
+        return ops.where(getattr(ops, name)(tensors[0]), tensors[1], tensors[2])
+    return getattr(ops, name)(*tensors)
 
 
 # ops whose zeros may have either sign
@@ -59,11 +86,11 @@ def check(compute, dtype, flushes_subnormals, repeat=1):
         got = np.asarray(compute(name, *arguments))
         if name == 'zeros_like':  # of the input's shape, or 0-d to broadcast
             got = np.broadcast_to(got, np.shape(arguments[0]))
-        want = getattr(NUMPY_OPS, name)(*arguments)
+        want = call(NUMPY_OPS, name, arguments)
         zero_sign = name not in ZERO_OF_EITHER_SIGN
         ok = same_numbers(got, want, zero_sign)
         if flushes_subnormals:
-            ok |= same_numbers(flushed(got), getattr(NUMPY_OPS, name)(*map(flushed, arguments)),
+            ok |= same_numbers(flushed(got), call(NUMPY_OPS, name, list(map(flushed, arguments))),
                                zero_sign)
         if got.shape != np.shape(want) or got.dtype != np.asarray(want).dtype:
             failures.append('%s: got %s %s, want %s %s' % (name, got.dtype, got.shape,

@@ -15,7 +15,7 @@ def computed(mode):
 
     def compute(name, *arguments):
         def op(*tensors):
-            return getattr(ops, name)(*tensors)
+            return ops_check.call(ops, name, tensors)
         if mode == 'graph':
             placeholders = [tf.compat.v1.placeholder(tf.as_dtype(a.dtype), a.shape)
                             for a in arguments]
@@ -48,7 +48,7 @@ def test_the_ops_keep_the_contract_in_a_tensorflow_1_jit_scope(dtype, not_applic
             placeholders = [tf.compat.v1.placeholder(tf.as_dtype(a.dtype), a.shape)
                             for a in arguments]
             with tensorflow_ops.jit_scope()():
-                output = getattr(tensorflow_ops.XLA, name)(*placeholders)
+                output = ops_check.call(tensorflow_ops.XLA, name, placeholders)
             with tf.compat.v1.Session(graph=graph) as session:
                 return session.run(output, dict(zip(placeholders, arguments)))
     ops_check.check(compute, dtype, tensorflow_ops.FLUSHES_SUBNORMALS)
