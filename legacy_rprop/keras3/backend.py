@@ -155,7 +155,7 @@ else:
             return x.new_zeros(())  # broadcast by where: nothing to fill
 
         def is_finite(self, x):
-            if x.dtype not in _EXPONENT or not _branch_free(x):
+            if not self._as_mask(x):
                 # two passes; PyTorch's isfinite took 2.5 times as long (1e5 floats)
                 return x.abs() < math.inf
             # the exponent's bits, less all of them set: negative where finite
@@ -171,6 +171,8 @@ else:
 
         @staticmethod
         def _as_mask(x):
+            """Whether the conditions on `x` are masks of bits (a large
+            float32 or float64 tensor run eagerly on the CPU)."""
             return x.dtype in _EXPONENT and _branch_free(x)
 
         @staticmethod
