@@ -45,3 +45,25 @@ def check_saved_between_steps(class_name, batches_per_step, variables, weights):
             'after %d of the %d batches of a step, and Keras resumes at the start '
             'of an epoch. Save at the end of an epoch (ModelCheckpoint does). '
             'Nothing was loaded.' % (class_name, batches_per_step, seen[0], batches_per_step))
+
+
+def check_per_tensor_state_fits(class_name, variant, expected, arrays):
+    """Raise `OptimizerStateError` unless `arrays`, state given as one array
+    per slot and weight tensor (what ``get_weights_per_tensor`` gives in
+    every flavour), have the shapes `expected` of this optimizer's state
+    for this model in that layout."""
+    got = [tuple(np.shape(a)) for a in arrays]
+    if got != list(expected):
+        raise OptimizerStateError(
+            '%s(variant=%r) cannot take this state per tensor: for this model it is %d '
+            'arrays with shapes %s (each slot: one array per weight tensor in the '
+            "model's order; then the scalars), but got %d arrays with shapes %s. It comes "
+            'from another Rprop variant or another model. Nothing was loaded.'
+            % (class_name, variant, len(expected), list(expected), len(got), got))
+
+
+def not_built_error(class_name, how):
+    """The error for state given to an optimizer that has none yet: `how`
+    says what makes it."""
+    return ValueError('%s has no state to load into yet: %s, then load the state.'
+                      % (class_name, how))

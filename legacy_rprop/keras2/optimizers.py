@@ -10,8 +10,9 @@ from keras.optimizers import Optimizer, clip_norm
 from legacy_rprop.core.arguments import RPROP_DOC, RpropArguments, question_class
 from legacy_rprop.core.layout import StateLayout
 from legacy_rprop.core.rules import VARIANTS
-from legacy_rprop.core.state import (OptimizerStateError, check_saved_between_steps,
-                                     check_state_fits)
+from legacy_rprop.core.state import (OptimizerStateError, check_per_tensor_state_fits,
+                                     check_saved_between_steps, check_state_fits,
+                                     not_built_error)
 from legacy_rprop.core.update import (AccumulatingUpdate, ElementUpdate, counted_batch,
                                       hyper_in_dtype, loss_to_remember)
 from legacy_rprop.keras2 import backend
@@ -201,6 +202,22 @@ class RProp(RpropArguments, Optimizer):
         step is built, as `get_weights` is."""
         layout = getattr(self, 'layout', None)
         return [] if layout is None else layout.to_per_tensor(self.get_weights())
+
+    def set_weights_per_tensor(self, arrays):
+        """Load state given as one array per slot and weight tensor: what
+        `get_weights_per_tensor` gives here and in every other flavour, so a
+        run can go on from another Keras.  Raises `OptimizerStateError` if
+        the arrays do not fit this variant and model, ValueError before the
+        training step is built (`set_weights` also takes this layout)."""
+        layout = getattr(self, 'layout', None)
+        if layout is None:
+            raise not_built_error(type(self).__name__,
+                                  "Keras makes it with the model's training function (the "
+                                  'first fit or train_on_batch)')
+        flat_shapes = [tuple(K.int_shape(w)) for w in self.weights]
+        check_per_tensor_state_fits(type(self).__name__, self.variant,
+                                    layout.per_tensor_shapes(flat_shapes), arrays)
+        self.set_weights(layout.from_per_tensor(arrays, flat_shapes))
 
     def _state_variable(self, slot, k):
         """One slot's state for the weights of group k, as one vector."""

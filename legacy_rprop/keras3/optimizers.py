@@ -11,7 +11,8 @@ import numpy as np
 from legacy_rprop.core.arguments import RPROP_DOC, RpropArguments, question_class
 from legacy_rprop.core.layout import StateLayout
 from legacy_rprop.core.rules import VARIANTS
-from legacy_rprop.core.state import check_saved_between_steps, check_state_fits
+from legacy_rprop.core.state import (check_per_tensor_state_fits, check_saved_between_steps,
+                                     check_state_fits, not_built_error)
 from legacy_rprop.core.update import (AccumulatingUpdate, ElementUpdate, counted_batch,
                                       loss_to_remember)
 from legacy_rprop.keras3 import backend
@@ -160,6 +161,23 @@ class RProp(RpropArguments, keras.optimizers.Optimizer):
             return []
         return self.layout.to_per_tensor([keras.ops.convert_to_numpy(v.value)
                                           for v in self.state_variables])
+
+    def set_weights_per_tensor(self, arrays):
+        """Load state given as one array per slot and weight tensor: what
+        `get_weights_per_tensor` gives here and in every other flavour, so a
+        run can go on from another Keras (the iteration count stays).
+        Raises `OptimizerStateError` if the arrays do not fit this variant
+        and model, ValueError before the optimizer is built."""
+        if self.layout is None:
+            raise not_built_error(type(self).__name__,
+                                  'build it with optimizer.build(model.trainable_variables)')
+        state = self.state_variables
+        flat_shapes = [tuple(v.shape) for v in state]
+        check_per_tensor_state_fits(type(self).__name__, self.variant,
+                                    self.layout.per_tensor_shapes(flat_shapes), arrays)
+        others = self.variables[:len(self.variables) - len(state)]
+        self.set_weights([keras.ops.convert_to_numpy(v.value) for v in others]
+                         + self.layout.from_per_tensor(arrays, flat_shapes))
 
     def set_weights(self, weights):
         """Load state saved by `get_weights` (or with the model).  Raises

@@ -13,7 +13,8 @@ from legacy_rprop.core import tensorflow_ops
 from legacy_rprop.core.arguments import RPROP_DOC, question_class
 from legacy_rprop.core.layout import StateLayout
 from legacy_rprop.core.rules import VARIANTS
-from legacy_rprop.core.state import OptimizerStateError, check_state_fits
+from legacy_rprop.core.state import (OptimizerStateError, check_per_tensor_state_fits,
+                                     check_state_fits, not_built_error)
 from legacy_rprop.core.update import ElementUpdate, hyper_in_dtype, loss_to_remember
 from legacy_rprop.tfkeras import backend
 
@@ -101,6 +102,21 @@ class RProp(backend.TfKerasArguments, backend.StepLoss, backend.SavedModelWarnin
         if self.layout is None:
             return []
         return self.layout.to_per_tensor(self.get_weights()[1:])
+
+    def set_weights_per_tensor(self, arrays):
+        """Load state given as one array per slot and weight tensor: what
+        `get_weights_per_tensor` gives here and in every other flavour, so a
+        run can go on from another Keras (the iteration count stays).
+        Raises `OptimizerStateError` if the arrays do not fit this variant
+        and model, ValueError before the optimizer is built."""
+        if self.layout is None:
+            raise not_built_error(type(self).__name__,
+                                  'build it with optimizer.build(model.trainable_variables)')
+        variables = self.variables
+        flat_shapes = [tuple(v.shape.as_list()) for v in variables[1:]]
+        check_per_tensor_state_fits(type(self).__name__, self.variant,
+                                    self.layout.per_tensor_shapes(flat_shapes), arrays)
+        self.set_weights([variables[0].numpy()] + self.layout.from_per_tensor(arrays, flat_shapes))
 
     def set_weights(self, weights):
         """Load state saved by `get_weights` (or with the model, ``.h5``),

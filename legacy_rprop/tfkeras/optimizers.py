@@ -8,7 +8,8 @@ import tensorflow as tf
 from legacy_rprop.core import tensorflow_ops
 from legacy_rprop.core.arguments import RPROP_DOC, question_class
 from legacy_rprop.core.rules import VARIANTS
-from legacy_rprop.core.state import check_state_fits
+from legacy_rprop.core.state import (check_per_tensor_state_fits, check_state_fits,
+                                     not_built_error)
 from legacy_rprop.core.update import ElementUpdate, hyper_in_dtype, loss_to_remember
 from legacy_rprop.tfkeras import backend
 
@@ -73,6 +74,42 @@ class RProp(backend.TfKerasArguments, backend.StepLoss, backend.SavedModelWarnin
         check_state_fits(type(self).__name__, self.variant, self.weights,
                          [tuple(w.shape.as_list()) for w in self.weights], weights)
         super(RProp, self).set_weights(weights)
+
+    def get_weights_per_tensor(self):
+        """The state as one array per slot and weight tensor (``step_size``
+        of every weight in the model's order, then ``prev_grad``, ...), then
+        iRprop+'s prev_loss: as the other flavours give it (`weights` holds
+        ``iter``, prev_loss, then each weight's slots).  Empty before the
+        first step."""
+        weights = self.get_weights()
+        head, n_slots = self._state_head(), len(VARIANTS[self.variant].slots)
+        slots = weights[head:]
+        n = len(slots) // n_slots
+        return [slots[i * n_slots + s] for s in range(n_slots) for i in range(n)] + weights[1:head]
+
+    def set_weights_per_tensor(self, arrays):
+        """Load state given as one array per slot and weight tensor: what
+        `get_weights_per_tensor` gives here and in every other flavour, so a
+        run can go on from another Keras (the iteration count stays).
+        Raises `OptimizerStateError` if the arrays do not fit this variant
+        and model, ValueError before the first step made the state."""
+        head, n_slots = self._state_head(), len(VARIANTS[self.variant].slots)
+        slots = self.weights[head:]
+        if not slots:
+            raise not_built_error(type(self).__name__,
+                                  "tf.keras makes it at the model's first training step")
+        n = len(slots) // n_slots
+        expected = [tuple(slots[i * n_slots + s].shape.as_list())
+                    for s in range(n_slots) for i in range(n)] + [()] * (head - 1)
+        check_per_tensor_state_fits(type(self).__name__, self.variant, expected, arrays)
+        arrays = list(arrays)
+        per_weight = [arrays[s * n + i] for i in range(n) for s in range(n_slots)]
+        self.set_weights(self.get_weights()[:1] + arrays[n * n_slots:] + per_weight)
+
+    def _state_head(self):
+        """How many of `weights` come before the slots: ``iter`` and
+        iRprop+'s prev_loss."""
+        return 1 + (self._prev_loss is not None)
 
     # -- the loss, for iRprop+
 

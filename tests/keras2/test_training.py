@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from keras.constraints import MaxNorm
 
-from legacy_rprop import VARIANTS, RProp, Rprop
+from legacy_rprop import VARIANTS, OptimizerStateError, RProp, Rprop
 from models import classifier, fit_full_batch
 from support.reference import assert_bits_equal
 
@@ -85,10 +85,12 @@ def test_optimizer_weights_have_the_documented_order():
 
 
 @pytest.mark.parametrize('variant', ['Rprop-', 'iRprop+'])
-def test_state_in_the_per_tensor_layout_loads_and_trains_on_exactly(variant):
+@pytest.mark.parametrize('load', ['set_weights', 'set_weights_per_tensor'])
+def test_state_in_the_per_tensor_layout_loads_and_trains_on_exactly(variant, load):
     """State laid out as versions 0.1.0 to 0.4.0 saved it (one array per slot
-    and weight tensor) is converted at load: training on from it gives the
-    weights of training straight through."""
+    and weight tensor, what every flavour's get_weights_per_tensor gives) is
+    converted at load: training on from it gives the weights of training
+    straight through."""
     straight = classifier(RProp(variant=variant, init_alpha=0.01))
     assert straight.optimizer.get_weights_per_tensor() == []  # no state before the step
     fit_full_batch(straight, 5)
@@ -96,13 +98,29 @@ def test_state_in_the_per_tensor_layout_loads_and_trains_on_exactly(variant):
     resumed = classifier(RProp(variant=variant, init_alpha=0.01))
     fit_full_batch(resumed, 1)  # builds the optimizer's state
     resumed.set_weights(weights)
-    resumed.optimizer.set_weights(per_tensor)
+    getattr(resumed.optimizer, load)(per_tensor)
     for got, want in zip(resumed.optimizer.get_weights(), straight.optimizer.get_weights()):
         assert_bits_equal(got, want)
     fit_full_batch(straight, 5)
     fit_full_batch(resumed, 5)
     for got, want in zip(resumed.get_weights(), straight.get_weights()):
         assert_bits_equal(got, want)
+
+
+def test_state_per_tensor_that_does_not_fit_is_refused_and_nothing_loaded():
+    plus = classifier(RProp(variant='Rprop+', init_alpha=0.01))
+    with pytest.raises(ValueError, match=r"RProp has no state to load into yet: Keras makes "
+                       r"it with the model's training function"):
+        plus.optimizer.set_weights_per_tensor([])
+    fit_full_batch(plus, 2)
+    minus = classifier(RProp(variant='iRprop-', init_alpha=0.01))
+    fit_full_batch(minus, 1)
+    before = minus.optimizer.get_weights()
+    with pytest.raises(OptimizerStateError, match=r"RProp\(variant='iRprop-'\) cannot take this "
+                       r'state per tensor: for this model it is 8 arrays .* but got 12 arrays'):
+        minus.optimizer.set_weights_per_tensor(plus.optimizer.get_weights_per_tensor())
+    for got, kept in zip(minus.optimizer.get_weights(), before):
+        assert_bits_equal(got, kept)
 
 
 @pytest.mark.parametrize('variant', ['keras-answer', 'iRprop+'])
