@@ -26,10 +26,10 @@ import numpy as np
 SIZES = (10 ** 4, 10 ** 5, 10 ** 6, 4 * 10 ** 6)
 # arrays of N elements the update must read or write at least, per step:
 # SGD reads p and g and writes p; Adam reads p, g, m, v and writes p, m, v;
-# a 2-slot Rprop rule reads p, g, step, prev_grad and writes p, step,
-# prev_grad; a 3-slot one also reads and writes prev_move
+# every Rprop rule reads p, g, step, prev_grad and writes p, step,
+# prev_grad (Rprop+ and iRprop+ kept prev_move too up to version 0.6: 9)
 MINIMAL_ARRAYS = {'SGD': 3, 'Adam': 7, 'keras-answer': 7, 'Rprop-': 7, 'iRprop-': 7,
-                  'Rprop+': 9, 'iRprop+': 9}
+                  'Rprop+': 7, 'iRprop+': 7}
 # targets at the largest N: step time as a multiple of Adam's
 TARGETS = {'keras-answer': 0.8, 'Rprop-': 0.8, 'iRprop-': 0.8, 'Rprop+': 1.0, 'iRprop+': 1.0}
 

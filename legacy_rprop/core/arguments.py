@@ -72,8 +72,10 @@ RPROP_DOC = """Resilient backpropagation (Rprop) for full-batch training.
             as Rprop moves by the sign.
 
     # State
-        Per weight: step_size, prev_grad and, for Rprop+ and iRprop+,
-        prev_move; for iRprop+ also prev_loss (+inf before the first step);
+        Per weight: step_size and prev_grad (Rprop+ and iRprop+ derive the
+        last move where they undo it; up to 0.6 they kept it, prev_move,
+        and state saved so loads without it); for iRprop+ also prev_loss
+        (+inf before the first step);
         with batches_per_step > 1 also the step's gradient sum and counters.
         It is saved with the model; its layout in each flavour:
         docs/optimizer-state.md.

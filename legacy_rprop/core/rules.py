@@ -58,10 +58,11 @@ def adapt_step_size(ops, step_size, same_sign, flipped, hyper):
     return ops.where(same_sign, grown, ops.where(flipped, shrunk, step_size))
 
 
-def compare_signs(ops, sign_g, prev_grad):
+def compare_signs(ops, sign_g, sign_prev):
     """``(same_sign, flipped)``: g_prev * g > 0 and < 0, from ``sign_g`` =
-    sign(g) and the sign of g_prev (a product of two signs is exact)."""
-    product = sign_g * ops.sign_to_compare(prev_grad)
+    sign(g) and ``sign_prev`` = sign(g_prev) (``ops.sign_to_compare``; a
+    product of two signs is exact)."""
+    product = sign_g * sign_prev
     return ops.is_positive(product), ops.is_negative(product)
 
 
@@ -90,7 +91,7 @@ def rprop_minus(ops, w, g, state, hyper, loss_rose=None):
         D = adapt(D);  w = w - sign(g) * D;  g_prev = g
     """
     sign_g = ops.sign(g)
-    same_sign, flipped = compare_signs(ops, sign_g, state['prev_grad'])
+    same_sign, flipped = compare_signs(ops, sign_g, ops.sign_to_compare(state['prev_grad']))
     step_size = adapt_step_size(ops, state['step_size'], same_sign, flipped, hyper)
     return w - sign_g * step_size, {'step_size': step_size, 'prev_grad': g}
 
@@ -101,7 +102,7 @@ def irprop_minus(ops, w, g, state, hyper, loss_rose=None):
         D = adapt(D);  if flipped: g = 0;  w = w - sign(g) * D;  g_prev = g
     """
     sign_g = ops.sign(g)
-    same_sign, flipped = compare_signs(ops, sign_g, state['prev_grad'])
+    same_sign, flipped = compare_signs(ops, sign_g, ops.sign_to_compare(state['prev_grad']))
     step_size = adapt_step_size(ops, state['step_size'], same_sign, flipped, hyper)
     zero = ops.zeros_like(g)
     move = ops.where(flipped, zero, sign_g) * step_size
@@ -115,6 +116,10 @@ def rprop_plus(ops, w, g, state, hyper, loss_rose=None):
         not flipped:  dw = -sign(g) * D;   g_prev = g
         flipped:      dw = -dw_prev;       g_prev = 0    (undo the last move)
         w = w + dw;  dw_prev = dw
+
+    dw_prev is not kept: wherever a flip reads it, the last step moved by
+    -sign(g_prev) * D_prev, both still in the state (a move undone leaves
+    g_prev = 0, so no flip reads it at the next step).
     """
     return _backtracking(ops, w, g, state, hyper, undo=None)
 
@@ -131,17 +136,17 @@ def irprop_plus(ops, w, g, state, hyper, loss_rose=None):
 def _backtracking(ops, w, g, state, hyper, undo):
     """`undo` is None (always undo) or a boolean per step (undo or not)."""
     sign_g = ops.sign(g)
-    same_sign, flipped = compare_signs(ops, sign_g, state['prev_grad'])
+    sign_prev = ops.sign_to_compare(state['prev_grad'])
+    same_sign, flipped = compare_signs(ops, sign_g, sign_prev)
     step_size = adapt_step_size(ops, state['step_size'], same_sign, flipped, hyper)
     zero = ops.zeros_like(g)
+    undone = sign_prev * state['step_size']  # -dw_prev wherever flipped
+    if undo is not None:  # the move after a flip without a rise of the loss is 0 (+0.0)
+        undone = ops.where(undo, undone, zero)
     # ops.negative, not unary minus: it flips the sign of a zero on every backend
-    if undo is None:  # -where(c, a, b) is where(c, -a, -b) exactly: one negation
-        move = ops.negative(ops.where(flipped, state['prev_move'], sign_g * step_size))
-    else:  # the move after a flip without a rise of the loss is 0 (+0.0)
-        backtrack = ops.where(undo, ops.negative(state['prev_move']), zero)
-        move = ops.where(flipped, backtrack, ops.negative(sign_g * step_size))
+    move = ops.where(flipped, undone, ops.negative(sign_g * step_size))
     prev_grad = ops.where(flipped, zero, g)
-    return w + move, {'step_size': step_size, 'prev_grad': prev_grad, 'prev_move': move}
+    return w + move, {'step_size': step_size, 'prev_grad': prev_grad}
 
 
 DEFAULT_VARIANT = 'keras-answer'
@@ -154,8 +159,8 @@ VARIANTS = {
                       zero_grad_keeps=('step_size',)),
     'iRprop-': Variant(irprop_minus, ('step_size', 'prev_grad'), uses_loss=False,
                        zero_grad_keeps=('step_size',)),
-    'Rprop+': Variant(rprop_plus, ('step_size', 'prev_grad', 'prev_move'), uses_loss=False,
+    'Rprop+': Variant(rprop_plus, ('step_size', 'prev_grad'), uses_loss=False,
                       zero_grad_keeps=('step_size',)),
-    'iRprop+': Variant(irprop_plus, ('step_size', 'prev_grad', 'prev_move'), uses_loss=True,
+    'iRprop+': Variant(irprop_plus, ('step_size', 'prev_grad'), uses_loss=True,
                        zero_grad_keeps=('step_size',)),
 }

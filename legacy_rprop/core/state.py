@@ -67,3 +67,47 @@ def not_built_error(class_name, how):
     says what makes it."""
     return ValueError('%s has no state to load into yet: %s, then load the state.'
                       % (class_name, how))
+
+
+# Up to version 0.6 Rprop+ and iRprop+ kept a third slot after step_size and
+# prev_grad: prev_move, the last move, which their rule now derives from the
+# other two wherever it reads it (`rules.rprop_plus`).  State saved with it
+# loads without it, exactly.
+SAVED_WITH_PREV_MOVE = ('Rprop+', 'iRprop+')
+
+
+def saved_layouts(variant, arrays, head, blocks):
+    """The ways to read saved state `arrays`: as they are, then for Rprop+
+    and iRprop+ without prev_move, for each `blocks` size (state laid out
+    as `head` arrays, then each slot's arrays, `blocks` of them a slot)."""
+    yield list(arrays)
+    if variant not in SAVED_WITH_PREV_MOVE:
+        return
+    for block in blocks:
+        start = head + 2 * block  # after step_size's and prev_grad's arrays
+        grads, moves = arrays[start - block:start], arrays[start:start + block]
+        if block and [np.shape(a) for a in moves] == [np.shape(a) for a in grads]:
+            yield list(arrays[:start]) + list(arrays[start + block:])
+
+
+def fitting(candidates, expected):
+    """The first of `candidates` (lists of arrays) with the shapes
+    `expected`, or None."""
+    for arrays in candidates:
+        if [tuple(np.shape(a)) for a in arrays] == list(expected):
+            return arrays
+    return None
+
+
+def saved_layouts_per_weight(variant, arrays, head, n_slots):
+    """As `saved_layouts`, for state laid out per weight (tf.keras' legacy
+    API: `head` arrays, then each weight's `n_slots` slots one after the
+    other; up to 0.6 Rprop+'s and iRprop+'s third was prev_move)."""
+    yield list(arrays)
+    saved = n_slots + 1
+    per_weight = list(arrays[head:])
+    if variant not in SAVED_WITH_PREV_MOVE or not per_weight or len(per_weight) % saved:
+        return
+    weights = [per_weight[i:i + saved] for i in range(0, len(per_weight), saved)]
+    if all(np.shape(slots[-1]) == np.shape(slots[0]) for slots in weights):
+        yield list(arrays[:head]) + [a for slots in weights for a in slots[:n_slots]]

@@ -11,8 +11,8 @@ from legacy_rprop.core.arguments import RPROP_DOC, RpropArguments, question_clas
 from legacy_rprop.core.layout import StateLayout
 from legacy_rprop.core.rules import VARIANTS
 from legacy_rprop.core.state import (OptimizerStateError, check_per_tensor_state_fits,
-                                     check_saved_between_steps, check_state_fits,
-                                     not_built_error)
+                                     check_saved_between_steps, check_state_fits, fitting,
+                                     not_built_error, saved_layouts)
 from legacy_rprop.core.update import (AccumulatingUpdate, ElementUpdate, counted_batch,
                                       hyper_in_dtype, loss_to_remember)
 from legacy_rprop.keras2 import backend
@@ -179,8 +179,10 @@ class RProp(RpropArguments, Optimizer):
 
         Also takes the state as versions 0.1.0 to 0.4.0 saved it, one array
         per slot and weight tensor (`get_weights_per_tensor`), and as
-        versions 0.5.x did, one vector per slot and dtype, and converts it.
-        Raises `OptimizerStateError` if the arrays do not have the number and
+        versions 0.5.x did, one vector per slot and dtype, and converts it;
+        for Rprop+ and iRprop+ also with the slot prev_move that versions up
+        to 0.6 kept (left out: the rule derives it).  Raises
+        `OptimizerStateError` if the arrays do not have the number and
         shapes this optimizer holds for this model in any of these layouts
         (state of another variant or of another model); nothing is loaded
         then.
@@ -188,7 +190,12 @@ class RProp(RpropArguments, Optimizer):
         layout = getattr(self, 'layout', None)
         flat_shapes = [tuple(K.int_shape(w)) for w in self.weights]
         if layout is not None:
-            weights = layout.converted(weights, flat_shapes) or weights
+            blocks = (len(layout.groups), len(layout.shapes), len(layout.by_dtype().groups))
+            for saved in saved_layouts(self.variant, weights, 0, blocks):
+                converted = layout.converted(saved, flat_shapes)
+                if converted is not None:
+                    weights = converted
+                    break
         check_state_fits(type(self).__name__, self.variant, self.weights, flat_shapes, weights)
         check_saved_between_steps(type(self).__name__, self.batches_per_step, self.weights,
                                   weights)
@@ -215,8 +222,10 @@ class RProp(RpropArguments, Optimizer):
                                   "Keras makes it with the model's training function (the "
                                   'first fit or train_on_batch)')
         flat_shapes = [tuple(K.int_shape(w)) for w in self.weights]
-        check_per_tensor_state_fits(type(self).__name__, self.variant,
-                                    layout.per_tensor_shapes(flat_shapes), arrays)
+        expected = layout.per_tensor_shapes(flat_shapes)
+        arrays = fitting(saved_layouts(self.variant, arrays, 0, [len(layout.shapes)]),
+                         expected) or arrays
+        check_per_tensor_state_fits(type(self).__name__, self.variant, expected, arrays)
         self.set_weights(layout.from_per_tensor(arrays, flat_shapes))
 
     def _state_variable(self, slot, k):

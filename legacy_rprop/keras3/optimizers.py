@@ -12,7 +12,8 @@ from legacy_rprop.core.arguments import RPROP_DOC, RpropArguments, question_clas
 from legacy_rprop.core.layout import StateLayout
 from legacy_rprop.core.rules import VARIANTS
 from legacy_rprop.core.state import (check_per_tensor_state_fits, check_saved_between_steps,
-                                     check_state_fits, not_built_error)
+                                     check_state_fits, fitting, not_built_error,
+                                     saved_layouts)
 from legacy_rprop.core.update import (AccumulatingUpdate, ElementUpdate, counted_batch,
                                       loss_to_remember)
 from legacy_rprop.keras3 import backend
@@ -173,14 +174,18 @@ class RProp(RpropArguments, keras.optimizers.Optimizer):
                                   'build it with optimizer.build(model.trainable_variables)')
         state = self.state_variables
         flat_shapes = [tuple(v.shape) for v in state]
-        check_per_tensor_state_fits(type(self).__name__, self.variant,
-                                    self.layout.per_tensor_shapes(flat_shapes), arrays)
+        expected = self.layout.per_tensor_shapes(flat_shapes)
+        arrays = fitting(saved_layouts(self.variant, arrays, 0, [len(self.layout.shapes)]),
+                         expected) or arrays
+        check_per_tensor_state_fits(type(self).__name__, self.variant, expected, arrays)
         others = self.variables[:len(self.variables) - len(state)]
         self.set_weights([keras.ops.convert_to_numpy(v.value) for v in others]
                          + self.layout.from_per_tensor(arrays, flat_shapes))
 
     def set_weights(self, weights):
-        """Load state saved by `get_weights` (or with the model).  Raises
+        """Load state saved by `get_weights` (or with the model); for Rprop+
+        and iRprop+ also with the slot prev_move that versions up to 0.6
+        kept (left out: the rule derives it).  Raises
         `OptimizerStateError` if the arrays do not have the number and shapes
         this optimizer holds for this model, or were saved in the middle of
         a step of several batches; nothing is loaded then."""
@@ -192,6 +197,7 @@ class RProp(RpropArguments, keras.optimizers.Optimizer):
                 'the step sizes start afresh. Save in Keras\' own format (.keras) to resume '
                 'exactly.' % type(self).__name__, stacklevel=2)
             raise ValueError('%s is not built' % type(self).__name__)
+        weights = self._as_saved(variables, weights)
         self._check_state_fits(variables, weights)
         super(RProp, self).set_weights(weights)
 
@@ -200,8 +206,19 @@ class RProp(RpropArguments, keras.optimizers.Optimizer):
         not fit raises `OptimizerStateError` (Keras would only warn and go
         on with fresh state)."""
         variables = self.variables
-        self._check_state_fits(variables, [store[str(i)] for i in range(len(store.keys()))])
-        super(RProp, self).load_own_variables(store)
+        weights = self._as_saved(variables, [store[str(i)] for i in range(len(store.keys()))])
+        self._check_state_fits(variables, weights)
+        for variable, value in zip(variables, weights):
+            variable.assign(value)
+
+    def _as_saved(self, variables, weights):
+        """`weights` in the layout of `variables`: as they are, or without
+        the prev_move of versions up to 0.6."""
+        if self.layout is None:
+            return weights
+        head = len(variables) - len(self.state_variables)
+        return fitting(saved_layouts(self.variant, weights, head, [len(self.layout.groups)]),
+                       [tuple(v.shape) for v in variables]) or weights
 
     def _check_state_fits(self, variables, weights):
         name = type(self).__name__

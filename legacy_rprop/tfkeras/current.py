@@ -14,7 +14,8 @@ from legacy_rprop.core.arguments import RPROP_DOC, question_class
 from legacy_rprop.core.layout import StateLayout
 from legacy_rprop.core.rules import VARIANTS
 from legacy_rprop.core.state import (OptimizerStateError, check_per_tensor_state_fits,
-                                     check_state_fits, not_built_error)
+                                     check_state_fits, fitting, not_built_error,
+                                     saved_layouts, saved_layouts_per_weight)
 from legacy_rprop.core.update import ElementUpdate, hyper_in_dtype, loss_to_remember
 from legacy_rprop.tfkeras import backend
 
@@ -114,14 +115,18 @@ class RProp(backend.TfKerasArguments, backend.StepLoss, backend.SavedModelWarnin
                                   'build it with optimizer.build(model.trainable_variables)')
         variables = self.variables
         flat_shapes = [tuple(v.shape.as_list()) for v in variables[1:]]
-        check_per_tensor_state_fits(type(self).__name__, self.variant,
-                                    self.layout.per_tensor_shapes(flat_shapes), arrays)
+        expected = self.layout.per_tensor_shapes(flat_shapes)
+        arrays = fitting(saved_layouts(self.variant, arrays, 0, [len(self.layout.shapes)]),
+                         expected) or arrays
+        check_per_tensor_state_fits(type(self).__name__, self.variant, expected, arrays)
         self.set_weights([variables[0].numpy()] + self.layout.from_per_tensor(arrays, flat_shapes))
 
     def set_weights(self, weights):
         """Load state saved by `get_weights` (or with the model, ``.h5``),
         or by the class of the legacy API (``iter``, iRprop+'s prev_loss,
-        then each weight's slots), which is converted.
+        then each weight's slots), which is converted; for Rprop+ and
+        iRprop+ also with the slot prev_move that versions up to 0.6 kept
+        (left out: the rule derives it).
 
         Raises `OptimizerStateError` if the arrays do not fit this optimizer
         and model in either layout; nothing is loaded then.
@@ -141,21 +146,29 @@ class RProp(backend.TfKerasArguments, backend.StepLoss, backend.SavedModelWarnin
 
     def _from_legacy_layout(self, weights, expected):
         """`weights` in this class's layout: as they are, or converted from
-        the legacy API's (``iter``, prev_loss, each weight's slots)."""
-        if self.layout is None or [tuple(np.shape(w)) for w in weights] == expected:
+        the legacy API's (``iter``, prev_loss, each weight's slots); for
+        Rprop+ and iRprop+ either also with the prev_move of versions up
+        to 0.6, left out."""
+        if self.layout is None:
             return weights
+        own = fitting(saved_layouts(self.variant, weights, 1, [len(self.layout.groups)]),
+                      expected)
+        if own is not None:
+            return own
         slots = VARIANTS[self.variant].slots
         scalars = 1 + (self._prev_loss is not None)
         n = len(self.layout.shapes)
         per_tensor_shapes = [()] * scalars + [shape for shape in self.layout.shapes
                                               for _ in slots]
-        if [tuple(np.shape(w)) for w in weights] != per_tensor_shapes:
+        legacy = fitting(saved_layouts_per_weight(self.variant, weights, scalars, len(slots)),
+                         per_tensor_shapes)
+        if legacy is None:
             return weights  # check_state_fits names what does not fit
-        iteration, tensors = weights[0], list(weights[scalars:])
+        iteration, tensors = legacy[0], list(legacy[scalars:])
         slot_major = [tensors[i * len(slots) + s] for s in range(len(slots)) for i in range(n)]
         flat = self.layout.from_per_tensor(slot_major, expected[1:1 + len(slots) * len(
             self.layout.groups)])
-        return [iteration] + flat + list(weights[1:scalars])
+        return [iteration] + flat + list(legacy[1:scalars])
 
     # -- the update
 

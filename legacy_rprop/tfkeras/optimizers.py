@@ -8,8 +8,8 @@ import tensorflow as tf
 from legacy_rprop.core import tensorflow_ops
 from legacy_rprop.core.arguments import RPROP_DOC, question_class
 from legacy_rprop.core.rules import VARIANTS
-from legacy_rprop.core.state import (check_per_tensor_state_fits, check_state_fits,
-                                     not_built_error)
+from legacy_rprop.core.state import (check_per_tensor_state_fits, check_state_fits, fitting,
+                                     not_built_error, saved_layouts, saved_layouts_per_weight)
 from legacy_rprop.core.update import ElementUpdate, hyper_in_dtype, loss_to_remember
 from legacy_rprop.tfkeras import backend
 
@@ -66,13 +66,18 @@ class RProp(backend.TfKerasArguments, backend.StepLoss, backend.SavedModelWarnin
             self._weights.append(self._prev_loss)
 
     def set_weights(self, weights):
-        """Load state saved by `get_weights` (or by ``model.save``).
+        """Load state saved by `get_weights` (or by ``model.save``); for
+        Rprop+ and iRprop+ also with the slot prev_move that versions up to
+        0.6 kept (left out: the rule derives it).
 
         Raises `OptimizerStateError` if the arrays do not have the number and
         shapes this optimizer holds for this model; nothing is loaded then.
         """
-        check_state_fits(type(self).__name__, self.variant, self.weights,
-                         [tuple(w.shape.as_list()) for w in self.weights], weights)
+        expected = [tuple(w.shape.as_list()) for w in self.weights]
+        weights = fitting(saved_layouts_per_weight(
+            self.variant, weights, self._state_head(), len(VARIANTS[self.variant].slots)),
+            expected) or weights
+        check_state_fits(type(self).__name__, self.variant, self.weights, expected, weights)
         super(RProp, self).set_weights(weights)
 
     def get_weights_per_tensor(self):
@@ -101,6 +106,7 @@ class RProp(backend.TfKerasArguments, backend.StepLoss, backend.SavedModelWarnin
         n = len(slots) // n_slots
         expected = [tuple(slots[i * n_slots + s].shape.as_list())
                     for s in range(n_slots) for i in range(n)] + [()] * (head - 1)
+        arrays = fitting(saved_layouts(self.variant, arrays, 0, [n]), expected) or arrays
         check_per_tensor_state_fits(type(self).__name__, self.variant, expected, arrays)
         arrays = list(arrays)
         per_weight = [arrays[s * n + i] for i in range(n) for s in range(n_slots)]

@@ -59,7 +59,7 @@ def test_killed_run_resumes_to_the_weights_of_an_uninterrupted_run(tmp_path):
 
     finish(uninterrupted)
     expected, got = final_arrays(straight), final_arrays(crashed)
-    assert len(got) == len(expected) == 4 + 3 + 1  # weights + iRprop+ state
+    assert len(got) == len(expected) == 4 + 2 + 1  # weights + iRprop+ state
     for a, b in zip(expected, got):
         assert_bits_equal(a, b)
 

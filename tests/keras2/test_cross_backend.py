@@ -96,7 +96,7 @@ def test_a_model_saved_on_keras_2_2_4_loads_and_trains_on_under_2_3_1(tmp_path):
     model = keras.models.load_model(path)  # no custom_objects: registered
     assert model.optimizer.get_config()['variant'] == 'iRprop+'
     loaded_state = model.optimizer.get_weights()
-    assert len(loaded_state) == len(saved_state) == 3 + 1
+    assert len(loaded_state) == len(saved_state) == 2 + 1
     for saved, loaded in zip(saved_state, loaded_state):
         assert_bits_equal(saved, loaded)  # the state
     history = fit_full_batch(model, len(old['history']))

@@ -193,7 +193,7 @@ def test_full_batch_check_is_silent_for_full_batches_and_strict_raises():
 
 
 def test_state_of_another_variant_is_refused_not_silently_dropped(tmp_path):
-    source = classifier(RProp(variant='Rprop+', init_alpha=0.01))
+    source = classifier(RProp(variant='iRprop+', init_alpha=0.01))
     fit_full_batch(source, 3)
     target = classifier(RProp(variant='Rprop-', init_alpha=0.01))
     fit_full_batch(target, 1)

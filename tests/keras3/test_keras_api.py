@@ -16,6 +16,8 @@ from support.classifier_data import N_SAMPLES, data, initial_weights
 from support.error_cases import BAD_ARGUMENTS, QUESTION_BAD_ARGUMENTS, assert_refused
 from support.processes import same_imports
 from support.reference import Reference, assert_bits_equal
+from support.saved_by_0_6 import (VARIANTS_WITH_PREV_MOVE, assert_state_loaded,
+                                  check_prev_move_is_derived, saved_by_0_6)
 
 RPROP_DEFAULTS = dict(init_alpha=1e-3, scale_up=1.2, scale_down=0.5, min_alpha=1e-6,
                       max_alpha=50., variant='keras-answer', nonfinite='skip',
@@ -173,8 +175,31 @@ def test_saved_model_loads_without_custom_objects_and_resumes_bit_for_bit(varian
         assert_bits_equal(got, want)
 
 
+@pytest.mark.parametrize('load', ['load_own_variables', 'set_weights'])
+@pytest.mark.parametrize('variant', VARIANTS_WITH_PREV_MOVE)
+def test_state_saved_by_0_6_loads_without_prev_move(variant, load):
+    """The optimizer's variables as 0.6.0 saved them (in .keras: iteration,
+    learning_rate, a vector per slot, iRprop+'s prev_loss), given as Keras'
+    loader gives them (`load_own_variables`) and to `set_weights`."""
+    weights, saved = saved_by_0_6('keras3', variant)
+    model = classifier(RProp(variant=variant, init_alpha=0.01))
+    model.set_weights(weights)
+    model.optimizer.build(model.trainable_variables)
+    if load == 'load_own_variables':
+        model.optimizer.load_own_variables({str(i): a for i, a in enumerate(saved)})
+    else:
+        model.optimizer.set_weights(saved)
+    # the classifier's weights are one group: one vector per slot
+    check_prev_move_is_derived(saved[2:3], saved[3:4], saved[4:5])
+    loaded = state_of(model.optimizer)
+    assert int(loaded[0]) == int(saved[0]) == 10  # the iteration, in the backend's integer type
+    assert_state_loaded(loaded[1:], saved[1:4] + saved[5:])
+    losses = full_batch_losses(model, 5)
+    assert losses[-1] < losses[0]
+
+
 def test_state_of_another_variant_is_refused_and_nothing_is_loaded():
-    source = classifier(RProp(variant='Rprop+', init_alpha=0.01))
+    source = classifier(RProp(variant='iRprop+', init_alpha=0.01))
     fit_full_batch(source, 3)
     target = classifier(RProp(variant='iRprop-', init_alpha=0.01))
     fit_full_batch(target, 3)

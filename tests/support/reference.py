@@ -99,11 +99,10 @@ class Reference(object):
         return new_w
 
     def state(self):
-        """The state in the order of the optimizer's slots."""
-        state = {'step_size': self.step, 'prev_grad': self.g_prev}
-        if self.variant in ('Rprop+', 'iRprop+'):
-            state['prev_move'] = self.dw_prev
-        return state
+        """The state in the order of the optimizer's slots (which has no
+        dw_prev: the optimizers derive it where a flip reads it; this
+        reference keeps it, as the definitions do)."""
+        return {'step_size': self.step, 'prev_grad': self.g_prev}
 
     def previous_loss(self):
         """iRprop+'s remembered loss, +inf before the first step."""

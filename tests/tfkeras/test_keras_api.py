@@ -15,8 +15,11 @@ from support.error_cases import BAD_ARGUMENTS, QUESTION_BAD_ARGUMENTS, assert_re
 from harness import CURRENT_API, EAGER, MODES, Feeder
 from legacy_rprop.tfkeras import VARIANTS, OptimizerStateError, RProp, Rprop
 from models import classifier, fit_full_batch
+from support.classifier_data import data
 from support.reference import Reference, assert_bits_equal
 from support.processes import same_imports
+from support.saved_by_0_6 import (VARIANTS_WITH_PREV_MOVE, assert_state_loaded,
+                                  check_prev_move_is_derived, saved_by_0_6)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -214,8 +217,41 @@ def test_state_saved_by_the_legacy_api_class_loads_and_resumes_bit_for_bit(tmp_p
     return None
 
 
+# files of both APIs load into the current one's class, the legacy API's
+# own into its class
+SAVED_BY_0_6 = ['tf2.8'] + (['tf2.15'] if CURRENT_API else [])
+
+
+@pytest.mark.parametrize('saved_on', SAVED_BY_0_6)
+@pytest.mark.parametrize('variant', VARIANTS_WITH_PREV_MOVE)
+def test_state_saved_by_0_6_loads_without_prev_move(variant, saved_on):
+    """The .h5 / .keras state of 0.6.0's class on TensorFlow 2.8 (legacy
+    API: iter, iRprop+'s prev_loss, then each weight's step_size,
+    prev_grad, prev_move) and 2.15 (current API: iteration, one vector per
+    slot, prev_loss)."""
+    weights, saved = saved_by_0_6('tfkeras-' + saved_on, variant)
+    model = classifier(RProp(variant=variant, init_alpha=0.01))
+    if CURRENT_API:
+        model.optimizer.build(model.trainable_variables)
+    else:
+        model.train_on_batch(*data())  # the legacy API makes its state here
+    model.set_weights(weights)
+    model.optimizer.set_weights(saved)
+    if saved_on == 'tf2.8':
+        head = 2 if variant == 'iRprop+' else 1
+        slots = [saved[head + s::3] for s in range(3)]
+        check_prev_move_is_derived(*slots)
+        per_tensor = slots[0] + slots[1] + saved[1:head]
+    else:  # the classifier's weights are one group: a vector per slot
+        check_prev_move_is_derived(saved[1:2], saved[2:3], saved[3:4])
+        per_tensor = model.optimizer.layout.to_per_tensor(saved[1:3] + saved[4:])
+    assert_state_loaded(model.optimizer.get_weights_per_tensor(), per_tensor)
+    losses = fit_full_batch(model, 5)
+    assert losses[-1] < losses[0]
+
+
 def test_state_of_another_variant_is_refused_and_nothing_is_loaded():
-    source = classifier(RProp(variant='Rprop+', init_alpha=0.01))
+    source = classifier(RProp(variant='iRprop+', init_alpha=0.01))
     fit_full_batch(source, 3)
     target = classifier(RProp(variant='iRprop-', init_alpha=0.01))
     fit_full_batch(target, 3)
