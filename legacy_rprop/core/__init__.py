@@ -8,7 +8,8 @@
   `batches_per_step`;
 - `arguments`: the front half of every optimizer (signature, checks,
   errors, docstrings, config, the `Rprop` alias);
-- `state`: saved state that does not fit, and its error;
+- `state`: saved state: what does not fit and its error, and the layouts
+  of earlier versions and of other flavours (per tensor) it is read in;
 - `layout`: the multi-backend flavour's state as one vector per slot;
 - `switches`: the environment variables, read once;
 - `tensorflow_ops`: TensorFlow's ops and its XLA-compiled update (imported

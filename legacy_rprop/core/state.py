@@ -1,5 +1,7 @@
-"""Saved optimizer state: the error for state that does not fit, and the
-checks that raise it, the same in every flavour."""
+"""Saved optimizer state, the same in every flavour: the error for state that
+does not fit and the checks that raise it, and how state saved in another
+layout is read (the prev_move of versions up to 0.6, one array per slot and
+weight tensor)."""
 import numpy as np
 
 
@@ -111,3 +113,15 @@ def saved_layouts_per_weight(variant, arrays, head, n_slots):
     weights = [per_weight[i:i + saved] for i in range(0, len(per_weight), saved)]
     if all(np.shape(slots[-1]) == np.shape(slots[0]) for slots in weights):
         yield list(arrays[:head]) + [a for slots in weights for a in slots[:n_slots]]
+
+
+def flat_from_per_tensor(class_name, variant, layout, flat_shapes, arrays):
+    """`arrays`, state given as one array per slot and weight tensor (what
+    ``get_weights_per_tensor`` gives in every flavour; up to 0.6 with
+    Rprop+'s and iRprop+'s prev_move), in the flat layout `layout` of the
+    state's `flat_shapes`.  Raises `OptimizerStateError` if they do not fit
+    this variant and model."""
+    expected = layout.per_tensor_shapes(flat_shapes)
+    arrays = fitting(saved_layouts(variant, arrays, 0, [len(layout.shapes)]), expected) or arrays
+    check_per_tensor_state_fits(class_name, variant, expected, arrays)
+    return layout.from_per_tensor(arrays, flat_shapes)

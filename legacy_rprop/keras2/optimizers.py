@@ -10,9 +10,9 @@ from keras.optimizers import Optimizer, clip_norm
 from legacy_rprop.core.arguments import RPROP_DOC, RpropArguments, question_class
 from legacy_rprop.core.layout import StateLayout
 from legacy_rprop.core.rules import VARIANTS
-from legacy_rprop.core.state import (OptimizerStateError, check_per_tensor_state_fits,
-                                     check_saved_between_steps, check_state_fits, fitting,
-                                     not_built_error, saved_layouts)
+from legacy_rprop.core.state import (OptimizerStateError, check_saved_between_steps,
+                                     check_state_fits, flat_from_per_tensor, not_built_error,
+                                     saved_layouts)
 from legacy_rprop.core.update import (AccumulatingUpdate, ElementUpdate, counted_batch,
                                       hyper_in_dtype, loss_to_remember)
 from legacy_rprop.keras2 import backend
@@ -221,12 +221,9 @@ class RProp(RpropArguments, Optimizer):
             raise not_built_error(type(self).__name__,
                                   "Keras makes it with the model's training function (the "
                                   'first fit or train_on_batch)')
-        flat_shapes = [tuple(K.int_shape(w)) for w in self.weights]
-        expected = layout.per_tensor_shapes(flat_shapes)
-        arrays = fitting(saved_layouts(self.variant, arrays, 0, [len(layout.shapes)]),
-                         expected) or arrays
-        check_per_tensor_state_fits(type(self).__name__, self.variant, expected, arrays)
-        self.set_weights(layout.from_per_tensor(arrays, flat_shapes))
+        self.set_weights(flat_from_per_tensor(
+            type(self).__name__, self.variant, layout,
+            [tuple(K.int_shape(w)) for w in self.weights], arrays))
 
     def _state_variable(self, slot, k):
         """One slot's state for the weights of group k, as one vector."""

@@ -11,9 +11,8 @@ import numpy as np
 from legacy_rprop.core.arguments import RPROP_DOC, RpropArguments, question_class
 from legacy_rprop.core.layout import StateLayout
 from legacy_rprop.core.rules import VARIANTS
-from legacy_rprop.core.state import (check_per_tensor_state_fits, check_saved_between_steps,
-                                     check_state_fits, fitting, not_built_error,
-                                     saved_layouts)
+from legacy_rprop.core.state import (check_saved_between_steps, check_state_fits, fitting,
+                                     flat_from_per_tensor, not_built_error, saved_layouts)
 from legacy_rprop.core.update import (AccumulatingUpdate, ElementUpdate, counted_batch,
                                       loss_to_remember)
 from legacy_rprop.keras3 import backend
@@ -173,14 +172,10 @@ class RProp(RpropArguments, keras.optimizers.Optimizer):
             raise not_built_error(type(self).__name__,
                                   'build it with optimizer.build(model.trainable_variables)')
         state = self.state_variables
-        flat_shapes = [tuple(v.shape) for v in state]
-        expected = self.layout.per_tensor_shapes(flat_shapes)
-        arrays = fitting(saved_layouts(self.variant, arrays, 0, [len(self.layout.shapes)]),
-                         expected) or arrays
-        check_per_tensor_state_fits(type(self).__name__, self.variant, expected, arrays)
+        flat = flat_from_per_tensor(type(self).__name__, self.variant, self.layout,
+                                    [tuple(v.shape) for v in state], arrays)
         others = self.variables[:len(self.variables) - len(state)]
-        self.set_weights([keras.ops.convert_to_numpy(v.value) for v in others]
-                         + self.layout.from_per_tensor(arrays, flat_shapes))
+        self.set_weights([keras.ops.convert_to_numpy(v.value) for v in others] + flat)
 
     def set_weights(self, weights):
         """Load state saved by `get_weights` (or with the model); for Rprop+

@@ -13,9 +13,9 @@ from legacy_rprop.core import tensorflow_ops
 from legacy_rprop.core.arguments import RPROP_DOC, question_class
 from legacy_rprop.core.layout import StateLayout
 from legacy_rprop.core.rules import VARIANTS
-from legacy_rprop.core.state import (OptimizerStateError, check_per_tensor_state_fits,
-                                     check_state_fits, fitting, not_built_error,
-                                     saved_layouts, saved_layouts_per_weight)
+from legacy_rprop.core.state import (OptimizerStateError, check_state_fits, fitting,
+                                     flat_from_per_tensor, not_built_error, saved_layouts,
+                                     saved_layouts_per_weight)
 from legacy_rprop.core.update import ElementUpdate, hyper_in_dtype, loss_to_remember
 from legacy_rprop.tfkeras import backend
 
@@ -114,12 +114,9 @@ class RProp(backend.TfKerasArguments, backend.StepLoss, backend.SavedModelWarnin
             raise not_built_error(type(self).__name__,
                                   'build it with optimizer.build(model.trainable_variables)')
         variables = self.variables
-        flat_shapes = [tuple(v.shape.as_list()) for v in variables[1:]]
-        expected = self.layout.per_tensor_shapes(flat_shapes)
-        arrays = fitting(saved_layouts(self.variant, arrays, 0, [len(self.layout.shapes)]),
-                         expected) or arrays
-        check_per_tensor_state_fits(type(self).__name__, self.variant, expected, arrays)
-        self.set_weights([variables[0].numpy()] + self.layout.from_per_tensor(arrays, flat_shapes))
+        flat = flat_from_per_tensor(type(self).__name__, self.variant, self.layout,
+                                    [tuple(v.shape.as_list()) for v in variables[1:]], arrays)
+        self.set_weights([variables[0].numpy()] + flat)
 
     def set_weights(self, weights):
         """Load state saved by `get_weights` (or with the model, ``.h5``),

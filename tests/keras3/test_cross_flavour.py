@@ -9,7 +9,7 @@ import pytest
 from harness import MODES, cases
 from legacy_rprop.keras3 import VARIANTS, OptimizerStateError, RProp
 from support import histories
-from support.reference import assert_bits_equal
+from support.reference import assert_each_bits_equal
 from test_keras_api import classifier, full_batch_losses
 
 
@@ -43,10 +43,7 @@ def going_on(variant, weights, state, mode='eager'):
 def test_a_keras_2_3_1_run_goes_on_here_with_its_optimizer_state(multi_backend, variant, mode):
     weights, state, theirs = histories.handed_over(multi_backend, variant)
     model = going_on(variant, weights, state, mode)
-    loaded = model.optimizer.get_weights_per_tensor()
-    assert len(loaded) == len(state)
-    for got, given in zip(loaded, state):
-        assert_bits_equal(got, given)
+    assert_each_bits_equal(model.optimizer.get_weights_per_tensor(), state)
     ours = full_batch_losses(model, len(theirs))
     np.testing.assert_allclose(ours, theirs, rtol=0, atol=histories.TOLERANCE)
     if mode == 'eager':  # the state is what keeps the numbers: afresh, they differ
@@ -61,8 +58,7 @@ def test_state_per_tensor_that_does_not_fit_is_refused_and_nothing_loaded(multi_
     with pytest.raises(OptimizerStateError, match=r"RProp\(variant='iRprop-'\) cannot take this "
                        r'state per tensor: for this model it is 8 arrays .* but got 9 arrays'):
         model.optimizer.set_weights_per_tensor(state)
-    for got, kept in zip(model.optimizer.get_weights_per_tensor(), before):
-        assert_bits_equal(got, kept)
+    assert_each_bits_equal(model.optimizer.get_weights_per_tensor(), before)
     with pytest.raises(ValueError, match=r'RProp has no state to load into yet: build it with '
                        r'optimizer.build\(model.trainable_variables\)'):
         RProp().set_weights_per_tensor(state[:4])

@@ -15,9 +15,9 @@ from legacy_rprop.keras3 import VARIANTS, OptimizerStateError, RProp, Rprop
 from support.classifier_data import N_SAMPLES, data, initial_weights
 from support.error_cases import BAD_ARGUMENTS, QUESTION_BAD_ARGUMENTS, assert_refused
 from support.processes import same_imports
-from support.reference import Reference, assert_bits_equal
-from support.saved_by_0_6 import (VARIANTS_WITH_PREV_MOVE, assert_state_loaded,
-                                  check_prev_move_is_derived, saved_by_0_6)
+from support.reference import Reference, assert_bits_equal, assert_each_bits_equal
+from support.saved_by_0_6 import (VARIANTS_WITH_PREV_MOVE, check_prev_move_is_derived,
+                                  saved_by_0_6)
 
 RPROP_DEFAULTS = dict(init_alpha=1e-3, scale_up=1.2, scale_down=0.5, min_alpha=1e-6,
                       max_alpha=50., variant='keras-answer', nonfinite='skip',
@@ -193,7 +193,7 @@ def test_state_saved_by_0_6_loads_without_prev_move(variant, load):
     check_prev_move_is_derived(saved[2:3], saved[3:4], saved[4:5])
     loaded = state_of(model.optimizer)
     assert int(loaded[0]) == int(saved[0]) == 10  # the iteration, in the backend's integer type
-    assert_state_loaded(loaded[1:], saved[1:4] + saved[5:])
+    assert_each_bits_equal(loaded[1:], saved[1:4] + saved[5:])
     losses = full_batch_losses(model, 5)
     assert losses[-1] < losses[0]
 

@@ -140,3 +140,10 @@ def assert_bits_equal(got, want, err_msg=''):
     differ = (got == 0) & (np.signbit(got) != np.signbit(want))
     assert not differ.any(), '%s: zeros of another sign at %s' % (
         err_msg, np.argwhere(differ)[:5].tolist())
+
+
+def assert_each_bits_equal(got, want, err_msg=''):
+    """Two lists of arrays, as many in each, every pair `assert_bits_equal`."""
+    assert len(got) == len(want), err_msg
+    for got_array, want_array in zip(got, want):
+        assert_bits_equal(got_array, want_array, err_msg)

@@ -34,9 +34,3 @@ def check_prev_move_is_derived(step_sizes, prev_grads, prev_moves):
         read = prev_grad != 0
         assert np.any(read) and np.any(prev_move != 0)
         assert_bits_equal(prev_move[read], -(np.sign(prev_grad[read]) * step_size[read]))
-
-
-def assert_state_loaded(got, want):
-    assert len(got) == len(want)
-    for got_array, want_array in zip(got, want):
-        assert_bits_equal(np.asarray(got_array), np.asarray(want_array))

@@ -14,7 +14,7 @@ from models import classifier, fit_full_batch
 from support import histories as reference_histories
 from support.classifier_data import data
 from support.processes import same_imports
-from support.reference import assert_bits_equal
+from support.reference import assert_each_bits_equal
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -59,10 +59,7 @@ def going_on(variant, weights, state):
 def test_a_keras_2_3_1_run_goes_on_here_with_its_optimizer_state(multi_backend, variant):
     weights, state, theirs = reference_histories.handed_over(multi_backend, variant)
     model = going_on(variant, weights, state)
-    loaded = model.optimizer.get_weights_per_tensor()
-    assert len(loaded) == len(state)
-    for got, given in zip(loaded, state):
-        assert_bits_equal(got, given)
+    assert_each_bits_equal(model.optimizer.get_weights_per_tensor(), state)
     ours = fit_full_batch(model, len(theirs))
     np.testing.assert_allclose(ours, theirs, rtol=0, atol=reference_histories.TOLERANCE)
     # the state is what keeps the numbers: afresh, they differ
@@ -77,7 +74,6 @@ def test_state_per_tensor_that_does_not_fit_is_refused_and_nothing_loaded(multi_
     with pytest.raises(OptimizerStateError, match=r"RProp\(variant='iRprop-'\) cannot take this "
                        r'state per tensor: for this model it is 8 arrays .* but got 9 arrays'):
         model.optimizer.set_weights_per_tensor(state)
-    for got, kept in zip(model.optimizer.get_weights_per_tensor(), before):
-        assert_bits_equal(got, kept)
+    assert_each_bits_equal(model.optimizer.get_weights_per_tensor(), before)
     with pytest.raises(ValueError, match=r'RProp has no state to load into yet: '):
         RProp().set_weights_per_tensor(state[:8])
