@@ -1,9 +1,9 @@
 """The full-batch loss history of every variant on the test classifier under
 multi-backend Keras 2.3.1 on TensorFlow 1.15, and each run's weights and
 optimizer state halfway: the numbers every other flavour is compared with,
-and the run every other flavour goes on from: tests/keras2/loss_history.py run by that stack's
-interpreter (tox's py37-tensorflow environment, which `make test` builds
-first: LEGACY_RPROP_MULTI_BACKEND_PYTHON)."""
+and the runs every other flavour goes on from.  tests/keras2/loss_history.py
+run by that stack's interpreter (tox's py37-tensorflow environment, which
+`make test` builds first: LEGACY_RPROP_MULTI_BACKEND_PYTHON)."""
 import json
 import os
 import subprocess
