@@ -125,3 +125,17 @@ def flat_from_per_tensor(class_name, variant, layout, flat_shapes, arrays):
     arrays = fitting(saved_layouts(variant, arrays, 0, [len(layout.shapes)]), expected) or arrays
     check_per_tensor_state_fits(class_name, variant, expected, arrays)
     return layout.from_per_tensor(arrays, flat_shapes)
+
+
+def slot_major(per_weight, n_slots):
+    """Arrays laid out weight by weight (each weight's `n_slots` slots one
+    after the other: tf.keras' legacy API) laid out slot by slot (each
+    slot's array for every weight: the per-tensor layout)."""
+    n = len(per_weight) // n_slots
+    return [per_weight[i * n_slots + s] for s in range(n_slots) for i in range(n)]
+
+
+def weight_major(per_slot, n_slots):
+    """The inverse of `slot_major`."""
+    n = len(per_slot) // n_slots
+    return [per_slot[s * n + i] for i in range(n) for s in range(n_slots)]

@@ -15,7 +15,7 @@ from legacy_rprop.core.layout import StateLayout
 from legacy_rprop.core.rules import VARIANTS
 from legacy_rprop.core.state import (OptimizerStateError, check_state_fits, fitting,
                                      flat_from_per_tensor, not_built_error, saved_layouts,
-                                     saved_layouts_per_weight)
+                                     saved_layouts_per_weight, slot_major)
 from legacy_rprop.core.update import ElementUpdate, hyper_in_dtype, loss_to_remember
 from legacy_rprop.tfkeras import backend
 
@@ -154,18 +154,15 @@ class RProp(backend.TfKerasArguments, backend.StepLoss, backend.SavedModelWarnin
             return own
         slots = VARIANTS[self.variant].slots
         scalars = 1 + (self._prev_loss is not None)
-        n = len(self.layout.shapes)
         per_tensor_shapes = [()] * scalars + [shape for shape in self.layout.shapes
                                               for _ in slots]
         legacy = fitting(saved_layouts_per_weight(self.variant, weights, scalars, len(slots)),
                          per_tensor_shapes)
         if legacy is None:
             return weights  # check_state_fits names what does not fit
-        iteration, tensors = legacy[0], list(legacy[scalars:])
-        slot_major = [tensors[i * len(slots) + s] for s in range(len(slots)) for i in range(n)]
-        flat = self.layout.from_per_tensor(slot_major, expected[1:1 + len(slots) * len(
-            self.layout.groups)])
-        return [iteration] + flat + list(legacy[1:scalars])
+        flat = self.layout.from_per_tensor(slot_major(legacy[scalars:], len(slots)),
+                                           expected[1:1 + len(slots) * len(self.layout.groups)])
+        return legacy[:1] + flat + legacy[1:scalars]
 
     # -- the update
 

@@ -9,7 +9,8 @@ from legacy_rprop.core import tensorflow_ops
 from legacy_rprop.core.arguments import RPROP_DOC, question_class
 from legacy_rprop.core.rules import VARIANTS
 from legacy_rprop.core.state import (check_per_tensor_state_fits, check_state_fits, fitting,
-                                     not_built_error, saved_layouts, saved_layouts_per_weight)
+                                     not_built_error, saved_layouts, saved_layouts_per_weight,
+                                     slot_major, weight_major)
 from legacy_rprop.core.update import ElementUpdate, hyper_in_dtype, loss_to_remember
 from legacy_rprop.tfkeras import backend
 
@@ -86,11 +87,8 @@ class RProp(backend.TfKerasArguments, backend.StepLoss, backend.SavedModelWarnin
         iRprop+'s prev_loss: as the other flavours give it (`weights` holds
         ``iter``, prev_loss, then each weight's slots).  Empty before the
         first step."""
-        weights = self.get_weights()
-        head, n_slots = self._state_head(), len(VARIANTS[self.variant].slots)
-        slots = weights[head:]
-        n = len(slots) // n_slots
-        return [slots[i * n_slots + s] for s in range(n_slots) for i in range(n)] + weights[1:head]
+        weights, head = self.get_weights(), self._state_head()
+        return slot_major(weights[head:], len(VARIANTS[self.variant].slots)) + weights[1:head]
 
     def set_weights_per_tensor(self, arrays):
         """Load state given as one array per slot and weight tensor: what
@@ -103,14 +101,13 @@ class RProp(backend.TfKerasArguments, backend.StepLoss, backend.SavedModelWarnin
         if not slots:
             raise not_built_error(type(self).__name__,
                                   "tf.keras makes it at the model's first training step")
-        n = len(slots) // n_slots
-        expected = [tuple(slots[i * n_slots + s].shape.as_list())
-                    for s in range(n_slots) for i in range(n)] + [()] * (head - 1)
-        arrays = fitting(saved_layouts(self.variant, arrays, 0, [n]), expected) or arrays
+        expected = ([tuple(slot.shape.as_list()) for slot in slot_major(slots, n_slots)]
+                    + [()] * (head - 1))
+        arrays = fitting(saved_layouts(self.variant, arrays, 0, [len(slots) // n_slots]),
+                         expected) or list(arrays)
         check_per_tensor_state_fits(type(self).__name__, self.variant, expected, arrays)
-        arrays = list(arrays)
-        per_weight = [arrays[s * n + i] for i in range(n) for s in range(n_slots)]
-        self.set_weights(self.get_weights()[:1] + arrays[n * n_slots:] + per_weight)
+        self.set_weights(self.get_weights()[:1] + arrays[len(slots):]
+                         + weight_major(arrays[:len(slots)], n_slots))
 
     def _state_head(self):
         """How many of `weights` come before the slots: ``iter`` and
