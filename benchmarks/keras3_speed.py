@@ -26,6 +26,10 @@ Keras runs on (``KERAS_BACKEND``).
    counts as read and written, per weight, in units of the weights' dtype
    ("passes": reading the weight and writing it back is 2).
 
+On PyTorch eager the update is compiled by torch.compile at the first
+step, so that the rounds time it (in training it is compiled once the
+eager update has taken 10 s).
+
 ``--jit-compile true`` compiles every step: on TensorFlow with XLA also on
 a machine without a GPU (where Keras' default does not), on PyTorch the
 model's step through Keras (``compile(jit_compile=True)``, torch.compile),
@@ -47,6 +51,7 @@ from model_sweep import MODELS
 from step_cost import seconds_per_step
 
 from legacy_rprop.keras3 import RProp
+from legacy_rprop.keras3 import backend as keras3_backend
 
 BACKEND = keras.backend.backend()
 try:  # the JAX runs compare with optax's Rprop where optax is installed
@@ -326,6 +331,8 @@ def main():
     p.add_argument('--json', help='also write the results to this file')
     args = p.parse_args()
     jit_compile = True if args.jit_compile == 'true' else 'auto'
+    if BACKEND == 'torch':  # time the compiled update, not the steps before it is ready
+        keras3_backend.EAGER_SECONDS_BEFORE_COMPILING = 0.
     if jit_compile is True and BACKEND == 'torch':
         import torch
         # each model (and step alone) of this run recompiles Keras' trainer

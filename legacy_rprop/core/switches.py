@@ -1,14 +1,17 @@
 """The environment variables that switch the package's paths, read here and
 nowhere else (once, at import); both change speed only, never a number.
 
-- ``LEGACY_RPROP_FUSED=0`` turns the fused update (XLA, or Theano's C loop)
-  off on every backend and flavour: the update runs as the plain graph of
-  the rule; ``1`` (the default) leaves it on, any other value is an error.
-  ``LEGACY_RPROP_XLA`` is its old name.
+- ``LEGACY_RPROP_FUSED=0`` turns the fused update (XLA, Theano's C loop,
+  or on PyTorch the update torch.compile compiles for an eager step) off
+  on every backend and flavour: the update runs as the plain graph (the
+  ops) of the rule; ``1`` (the default) leaves it on, any other value is
+  an error.  ``LEGACY_RPROP_XLA`` is its old name.
 - ``LEGACY_RPROP_XLA_FROM=<weights>``: on TensorFlow the multi-backend
   optimizer, tf.keras' on its current optimizer API and Keras 3's compile
   their update with XLA from this many weights of a model (of a state
-  group) on (default 2000); below, the plain graph runs.
+  group) on (default 2000); below, the plain graph runs.  (Keras 3 on
+  PyTorch compiles its update, of any size, once a run has been long
+  enough: `legacy_rprop.keras3.backend.compiled_update`.)
 """
 import os
 

@@ -44,6 +44,8 @@ class ElementUpdate(_Computation):
         self.ops, self.spec, self.skip = ops, spec, skip
         # what each output is written to: its own input's variable
         self.output_names = ('weight',) + spec.slots
+        # what makes two updates on the same ops compute the same
+        self.key = (spec.rule.__name__, skip)
 
     def with_ops(self, ops):
         """The same update on another backend's (or path's) ops."""
@@ -85,6 +87,7 @@ class AccumulatingUpdate(_Computation):
     def __init__(self, element_update):
         self.element = element_update
         self.output_names = element_update.output_names + ('grad_sum',)
+        self.key = ('accumulating',) + element_update.key
 
     def with_ops(self, ops):
         return AccumulatingUpdate(self.element.with_ops(ops))

@@ -19,16 +19,25 @@ or by looking for the feature:
   context;
 - TensorFlow compiles the update of a large state group with XLA itself
   (`update_runner`): Keras compiles a step with XLA only where there is a
-  GPU.
+  GPU;
+- on PyTorch, whose steps Keras runs eagerly by default, the update of a
+  large state group is compiled by torch.compile once a run has been long
+  enough to pay for it (`compiled_update`).
 """
+import collections
 import contextlib
 import itertools
 import math
 import threading
+import time
+import types
+import warnings
 
 import keras
+import numpy as np
 from keras import ops as keras_ops
 
+from legacy_rprop.core import switches
 from legacy_rprop.core.ops import Ops
 from legacy_rprop.core.rules import Hyper
 from legacy_rprop.core.update import hyper_in_dtype
@@ -185,11 +194,109 @@ else:
     OPS = _TorchOps(torch)
     _concatenate, _split, _reshape = torch.cat, torch.split, torch.reshape
 
+    # the time the eager update of one kind takes in a process before it is
+    # compiled: compiling takes some 3-5 s (from Inductor's cache) to 25 s
+    # (the first time on a machine), which only a run that long pays back
+    EAGER_SECONDS_BEFORE_COMPILING = 10.
+    _clock = time.perf_counter
+    _eager_seconds = collections.Counter()  # by update kind
+    _compiled = {}  # by update kind: the compiled update, False where it cannot be
+
+    def compiled_update(update, hyper, inputs):
+        """`update` as torch.compile compiles it for `inputs` (one state
+        group on the CPU), or None where it is not compiled (yet).  Compiled
+        once per kind of update (its `key` and dtype) for every optimizer and
+        group size of the process, once the eager update of that kind has
+        taken `EAGER_SECONDS_BEFORE_COMPILING` (`eager_update`): a short run
+        never waits for the compiler, a long one waits once."""
+        kind = _kind(update, inputs)
+        if kind not in _compiled:
+            if _eager_seconds[kind] < EAGER_SECONDS_BEFORE_COMPILING:
+                return None
+            _compiled[kind] = _compile(update, hyper, inputs)
+        return _compiled[kind] or None
+
+    def eager_update(update, hyper, inputs):
+        """`update` run on its own ops, its time counted for its kind."""
+        start = _clock()
+        new = update(hyper, inputs)
+        _eager_seconds[_kind(update, inputs)] += _clock() - start
+        return new
+
+    def _kind(update, inputs):
+        """What tells apart the updates compiled once each: the update's
+        `key` (rule, policy, accumulation) and the weights' dtype."""
+        return update.key + (inputs['weight'].dtype,)
+
+    def _compile(update, hyper, inputs):
+        """`update` compiled, if it gives the eager update's bits on a probe
+        like `inputs` (NaN, +-inf, +-0, subnormal and ordinary numbers); else
+        False, with a warning."""
+        probe = _probe_inputs(inputs)
+        try:
+            function = torch.compile(_in_place(update), dynamic=True, fullgraph=True)
+            with torch.no_grad():
+                want = update(hyper, probe)
+                function(hyper, probe)
+            failure = None if all(_same_numbers(probe[name], want[name]) for name in want) else (
+                "its numbers differ from the eager update's")
+        except Exception as error:  # noqa: BLE001 (no C++ compiler, an unsupported op, ...)
+            failure = '%s: %s' % (type(error).__name__, str(error).split('\n')[0])
+        if failure:
+            warnings.warn(
+                'legacy_rprop: torch.compile cannot compile the Rprop update here (%s), so it '
+                'runs eagerly: the same numbers, slower on large models. LEGACY_RPROP_FUSED=0 '
+                'does not try.' % failure, stacklevel=2)
+        return False if failure else function
+
+    def _in_place(update):
+        """A function that runs `update` and writes each new value into its
+        input (a variable's own memory, for a state slot and a tensor's
+        group of its own), in the compiled loop: no new tensors, no
+        copies.  With a code object of its own: torch.compile keeps its
+        compilations of a function per code object and gives up on one after
+        8, which the kinds of update would share."""
+        def write(hyper, inputs):
+            for name, value in update(hyper, inputs).items():
+                inputs[name].copy_(value)
+        return types.FunctionType(write.__code__.replace(), write.__globals__,
+                                  closure=write.__closure__)
+
+    # what the probe is made of: NaN, +-inf, +-0, subnormal and ordinary numbers
+    _PROBE_VALUES = [math.nan, math.inf, -math.inf, 0., -0., 1e-45, -1e-45, 1.2e-38, 1.5,
+                     -1.5, 3e-3, -7.]
+    _PROBE_SIZE = 4096  # each pair of values side by side in two inputs, many times over
+
+    def _probe_inputs(inputs):
+        """Inputs like `inputs` (1-d tensors, and 0-d ones kept as they are),
+        each 1-d one a draw of its own from the probe's values."""
+        values = np.array(_PROBE_VALUES)
+        probe = {}
+        for k, (name, value) in enumerate(inputs.items()):
+            # as the real input's requires_grad: torch.compile's guards tell them apart
+            requires_grad = value.requires_grad
+            if value.dim():
+                drawn = values[np.random.RandomState(k).randint(len(values), size=_PROBE_SIZE)]
+                value = torch.tensor(drawn, dtype=value.dtype)
+            probe[name] = value.detach().clone().requires_grad_(requires_grad)
+        return probe
+
+    def _same_numbers(got, want):
+        """Equal bits, or NaN in both (a NaN's sign bit means nothing)."""
+        bits = _BITS[want.dtype]
+        return bool(((got.view(bits) == want.view(bits)) | (got.isnan() & want.isnan())).all())
+
     def cast(tensor, dtype):
         return torch.as_tensor(tensor, dtype=getattr(torch, dtype))
 
 cast.__doc__ = """`tensor` (or a Python number) in the float `dtype` (a name:
 'float32'); itself if it is."""
+
+
+def _is_in(value, tensor):
+    """Whether `value` is `tensor`'s own memory (PyTorch), a view of it alike."""
+    return (value.data_ptr() == tensor.data_ptr() and value.shape == tensor.shape
+            and value.stride() == tensor.stride())
 
 
 def _torch_compiling():
@@ -233,11 +340,40 @@ def update_runner(update):
     ``switches.XLA_FROM`` weights or more is one XLA computation (where XLA
     computes the rule exactly).  Keras compiles no training step with XLA on
     a machine without a GPU, and there each op of the rule would be a kernel
-    of its own, one pass over memory each.  JAX and PyTorch compile (or not)
-    the whole step themselves."""
+    of its own, one pass over memory each.  JAX compiles the whole step
+    itself (Keras' default there).
+
+    On PyTorch, which Keras runs eagerly by default, a group on the CPU is
+    updated by the update torch.compile compiles (`compiled_update`: one
+    loop instead of some thirty element-wise passes, one call instead of
+    thirty, faster from a few weights on) once the run has been long enough
+    to pay for compiling it; the update's own ops run before that, inside a
+    step torch.compile compiles whole (``jit_compile=True``) and with
+    ``LEGACY_RPROP_FUSED=0``."""
     if BACKEND == 'tensorflow':
         return tensorflow_ops.FusedUpdate(update)
+    if BACKEND == 'torch':
+        return CompiledWhenItPays(update)
     return lambda hyper, inputs, size: update(hyper, inputs)
+
+
+class CompiledWhenItPays(object):
+    """PyTorch's runner (`update_runner`): `update` compiled by torch.compile
+    where and once that pays (`compiled_update`), else itself.
+    `compiled`: the compiled update it ran last, or None."""
+
+    def __init__(self, update):
+        self.update, self.compiled = update, None
+
+    def __call__(self, hyper, inputs, size):
+        if (switches.FUSED and not _torch_compiling()
+                and inputs['weight'].device.type == 'cpu'):
+            self.compiled = compiled_update(self.update, hyper, inputs)
+            if self.compiled is None:
+                return eager_update(self.update, hyper, inputs)
+            self.compiled(hyper, inputs)  # in place
+            return {name: inputs[name] for name in self.update.output_names}
+        return self.update(hyper, inputs)
 
 
 def hyper_tensors(hyper, dtype):
@@ -339,9 +475,12 @@ def assign_all(pairs, strategy=None):
     distribution `strategy` every replica's copy from its replica's value,
     as Keras' own optimizers write them."""
     if BACKEND == 'torch' and not _torch_compiling():
-        # one call for all, not one Keras assign (and its checks) per variable
-        torch._foreach_copy_([variable.value for variable, _ in pairs],
-                             [value for _, value in pairs])
+        # one call for all, not one Keras assign (and its checks) per
+        # variable; none for a value the compiled update wrote in place
+        pairs = [(variable.value, value) for variable, value in pairs
+                 if not _is_in(value, variable.value)]
+        if pairs:
+            torch._foreach_copy_(*zip(*pairs))
         return
     if _replicas() is None:
         for variable, value in pairs:

@@ -100,49 +100,150 @@ def test_tiny_gradients_adapt_the_step_size_as_any_others(variant, mode):
             assert_bits_equal(got, want, err_msg='step %d' % (t + 1))
 
 
-# on TensorFlow a state group of XLA_FROM weights or more is updated by one XLA
-# computation: with XLA_FROM = 0 every group is, the reference streams' too
-FUSED_CASES = ([(variant, 'ordinary', 'skip', mode, 'float32')
-                for variant in sorted(VARIANTS) for mode in sorted(MODES)]
-               + [(variant, 'poisoned', nonfinite, 'function', 'float32')
+# a state group of XLA_FROM weights or more is updated by one computation
+# compiled apart from the step: XLA's on TensorFlow (also inside a step XLA
+# compiles whole), torch.compile's in PyTorch's eager step; with XLA_FROM = 0
+# every group is, the reference streams' too
+APART = {'tensorflow': 'function', 'torch': 'eager'}.get(BACKEND, 'jit')
+FUSED_CASES = ([(variant, 'ordinary', 'skip', mode, 'float32') for variant in sorted(VARIANTS)
+                for mode in (sorted(MODES) if BACKEND == 'tensorflow' else [APART])]
+               + [(variant, 'poisoned', nonfinite, APART, 'float32')
                   for variant in sorted(VARIANTS) for nonfinite in ('skip', 'propagate')]
-               + [(variant, 'ordinary', 'skip', 'function', 'float64')
+               + [(variant, 'ordinary', 'skip', APART, 'float64')
                   for variant in sorted(VARIANTS)])
 
 
+def compiled_apart(optimizer, dtype):
+    """Whether `optimizer` has updated its group with the update compiled
+    apart from the step, for weights of `dtype`."""
+    if BACKEND == 'tensorflow':
+        return list(optimizer._run_update._functions) == [dtype]
+    return optimizer._run_update.compiled is not None
+
+
 @pytest.mark.parametrize('variant, stream, nonfinite, mode, dtype', FUSED_CASES)
-def test_the_update_compiled_by_xla_matches_the_reference(variant, stream, nonfinite, mode,
-                                                          dtype, monkeypatch, not_applicable):
+def test_the_update_compiled_apart_from_the_step_matches_the_reference(
+        variant, stream, nonfinite, mode, dtype, monkeypatch, not_applicable):
     """In every way TensorFlow runs a step, also inside a step XLA compiles
-    whole; the ordinary and the poisoned streams (NaN and infinities);
-    float32 and float64 weights."""
-    if BACKEND != 'tensorflow':
-        return not_applicable('only TensorFlow compiles the update apart from the step '
-                              '(%s compiles the whole step, or runs it eagerly)' % BACKEND)
+    whole, and in PyTorch's eager step; the ordinary and the poisoned
+    streams (NaN and infinities); float32 and float64 weights."""
+    if BACKEND == 'jax':
+        return not_applicable('JAX compiles the whole step, the update in it')
+    if BACKEND == 'torch' and mode != 'eager':
+        return not_applicable('torch.compile compiles the update into the whole step')
     import keras
 
     from legacy_rprop.core import switches
+    from legacy_rprop.keras3 import backend
     monkeypatch.setattr(switches, 'XLA_FROM', 0)
+    if BACKEND == 'torch':  # compiled at the first step
+        monkeypatch.setattr(backend, 'EAGER_SECONDS_BEFORE_COMPILING', 0.)
     keras.backend.set_floatx(dtype)
     hyper = dict(init_alpha=0.05)
     optimizer = RProp(variant=variant, nonfinite=nonfinite, **hyper)
     run_against_reference(optimizer, variant, hyper, mode, nonfinite=nonfinite, dtype=dtype,
                           stream=poisoned_stream() if stream == 'poisoned' else None)
-    assert list(optimizer._run_update._functions) == [dtype], 'not compiled'
+    assert compiled_apart(optimizer, dtype), 'not compiled'
     return None
 
 
-def test_a_state_group_runs_as_one_xla_computation_from_xla_from_weights(not_applicable):
-    """A model of XLA_FROM weights or more: its group compiled once, a
-    smaller model's not at all."""
-    if BACKEND != 'tensorflow':
-        return not_applicable('only TensorFlow compiles the update apart from the step')
+def test_which_state_groups_are_compiled_apart_from_the_step(monkeypatch, not_applicable):
+    """On TensorFlow a model of XLA_FROM weights or more: its group compiled
+    once, a smaller model's not at all; on PyTorch a group of any size,
+    one weight's too."""
+    if BACKEND == 'jax':
+        return not_applicable('JAX compiles the whole step, the update in it')
     from legacy_rprop.core.switches import XLA_FROM
-    for size, compiled in ((XLA_FROM, True), (XLA_FROM - 1, False)):
+    from legacy_rprop.keras3 import backend
+    if BACKEND == 'torch':  # compiled at the first step
+        monkeypatch.setattr(backend, 'EAGER_SECONDS_BEFORE_COMPILING', 0.)
+    sizes = {'tensorflow': ((XLA_FROM, True), (XLA_FROM - 1, False)),
+             'torch': ((XLA_FROM, True), (1, True))}[BACKEND]
+    for size, compiled in sizes:
         optimizer = RProp(variant='iRprop-')
-        feeder = GradientFeeder(optimizer, [np.zeros(size, 'float32')], 'function')
+        feeder = GradientFeeder(optimizer, [np.zeros(size, 'float32')], APART)
         for t in range(2):
             feeder.step([np.full(size, 1. - 2 * t, 'float32')], loss=1.)
-        functions = optimizer._run_update._functions
-        assert len(functions) == (1 if compiled else 0), (size, functions)
+        assert compiled_apart(optimizer, 'float32') == compiled, size
+    return None
+
+
+def test_the_update_is_compiled_once_the_eager_one_has_taken_long_enough(
+        monkeypatch, not_applicable):
+    """PyTorch compiles the update once its eager runs have taken
+    EAGER_SECONDS_BEFORE_COMPILING (here 30 s, and a clock that counts 1 s
+    per reading: 1 s per eager update): every step as the reference, those
+    before and those after."""
+    if BACKEND != 'torch':
+        return not_applicable('only PyTorch compiles the update once a run has been long')
+    import itertools
+
+    from legacy_rprop.core import switches
+    from legacy_rprop.keras3 import backend
+    monkeypatch.setattr(switches, 'XLA_FROM', 0)
+    monkeypatch.setattr(backend, '_compiled', {})  # compiled anew, not taken from other tests
+    monkeypatch.setattr(backend, '_eager_seconds', backend.collections.Counter())
+    monkeypatch.setattr(backend, '_clock', itertools.count().__next__)
+    monkeypatch.setattr(backend, 'EAGER_SECONDS_BEFORE_COMPILING', 30.)
+    optimizer = RProp(variant='Rprop+')
+
+    def gradients_checking_the_path():
+        for t, grads in enumerate(gradient_stream(SHAPES, STEPS, seed=1)):
+            if t in (30, 31):  # after 30 eager steps and after the 31st, compiled
+                assert (optimizer._run_update.compiled is not None) == (t == 31), t
+            yield grads
+
+    run_against_reference(optimizer, 'Rprop+', {}, 'eager', stream=(
+        gradients_checking_the_path(), loss_stream(STEPS, seed=2)))
+    assert optimizer._run_update.compiled is not None
+    return None
+
+
+@pytest.mark.parametrize('failure', ['no compiler', 'other numbers', 'turned off'])
+def test_the_eager_update_runs_where_the_compiled_one_cannot(failure, monkeypatch,
+                                                             not_applicable):
+    """Where torch.compile fails (no C++ compiler), where its update would
+    give other numbers than the eager one (found on the probe of NaN,
+    infinities, zeros and subnormals, not on the stream), and with
+    LEGACY_RPROP_FUSED=0: the eager update, the reference's numbers, and a
+    warning that says why where the compiled update was wanted."""
+    if BACKEND != 'torch':
+        return not_applicable('only PyTorch compiles the update once a run has been long')
+    import warnings
+
+    import torch
+
+    from legacy_rprop.core import switches
+    from legacy_rprop.keras3 import backend
+    monkeypatch.setattr(switches, 'XLA_FROM', 0)
+    monkeypatch.setattr(backend, 'EAGER_SECONDS_BEFORE_COMPILING', 0.)
+    monkeypatch.setattr(backend, '_compiled', {})
+    if failure == 'no compiler':
+        def compile_fails(*_, **__):
+            raise RuntimeError('InvalidCxxCompiler: No working C++ compiler found')
+        monkeypatch.setattr(torch, 'compile', compile_fails)
+    elif failure == 'other numbers':
+        in_place = backend._in_place
+
+        def nan_to_zero(update):
+            def other(hyper, inputs):
+                new = update(hyper, inputs)
+                return {name: torch.nan_to_num(value, nan=0.) for name, value in new.items()}
+            return in_place(other)
+        monkeypatch.setattr(backend, '_in_place', nan_to_zero)
+    else:
+        monkeypatch.setattr(switches, 'FUSED', False)
+    optimizer = RProp(variant='iRprop-')
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        run_against_reference(optimizer, 'iRprop-', {}, 'eager', steps=10)
+    assert optimizer._run_update.compiled is None
+    said = [str(w.message) for w in caught if 'torch.compile cannot' in str(w.message)]
+    if failure == 'turned off':
+        assert said == [] and backend._compiled == {}
+    else:
+        assert len(said) == 1, said
+        assert ('No working C++ compiler' if failure == 'no compiler'
+                else "numbers differ from the eager update's") in said[0]
+        assert 'LEGACY_RPROP_FUSED=0' in said[0]
     return None
