@@ -100,10 +100,11 @@ def test_tiny_gradients_adapt_the_step_size_as_any_others(variant, mode):
             assert_bits_equal(got, want, err_msg='step %d' % (t + 1))
 
 
-# a state group of XLA_FROM weights or more is updated by one computation
-# compiled apart from the step: XLA's on TensorFlow (also inside a step XLA
-# compiles whole), torch.compile's in PyTorch's eager step; with XLA_FROM = 0
-# every group is, the reference streams' too
+# a state group is updated by one computation compiled apart from the step:
+# XLA's on TensorFlow from XLA_FROM weights on (also inside a step XLA
+# compiles whole; with XLA_FROM = 0 every group is, the reference streams'
+# too), torch.compile's in PyTorch's eager step once a run has been long
+# (with EAGER_SECONDS_BEFORE_COMPILING = 0 from the first step)
 APART = {'tensorflow': 'function', 'torch': 'eager'}.get(BACKEND, 'jit')
 FUSED_CASES = ([(variant, 'ordinary', 'skip', mode, 'float32') for variant in sorted(VARIANTS)
                 for mode in (sorted(MODES) if BACKEND == 'tensorflow' else [APART])]
@@ -178,9 +179,7 @@ def test_the_update_is_compiled_once_the_eager_one_has_taken_long_enough(
         return not_applicable('only PyTorch compiles the update once a run has been long')
     import itertools
 
-    from legacy_rprop.core import switches
     from legacy_rprop.keras3 import backend
-    monkeypatch.setattr(switches, 'XLA_FROM', 0)
     monkeypatch.setattr(backend, '_compiled', {})  # compiled anew, not taken from other tests
     monkeypatch.setattr(backend, '_eager_seconds', backend.collections.Counter())
     monkeypatch.setattr(backend, '_clock', itertools.count().__next__)
@@ -215,7 +214,6 @@ def test_the_eager_update_runs_where_the_compiled_one_cannot(failure, monkeypatc
 
     from legacy_rprop.core import switches
     from legacy_rprop.keras3 import backend
-    monkeypatch.setattr(switches, 'XLA_FROM', 0)
     monkeypatch.setattr(backend, 'EAGER_SECONDS_BEFORE_COMPILING', 0.)
     monkeypatch.setattr(backend, '_compiled', {})
     if failure == 'no compiler':
