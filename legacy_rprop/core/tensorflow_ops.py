@@ -257,10 +257,10 @@ class FusedUpdate(object):
         self.update = update.with_ops(XLA if compiled else PLAIN)
         self._functions = {}
 
-    def __call__(self, hyper, inputs, size=None):
-        """The new values ``{name: tensor}`` (`update.output_names`); `size`:
-        the group's number of weights (None: compiled whatever its size)."""
-        if size is not None and size < switches.XLA_FROM:
+    def __call__(self, hyper, inputs, shapes=None):
+        """The new values ``{name: tensor}`` (`update.output_names`); `shapes`:
+        those of the group's tensors (None: compiled whatever their size)."""
+        if shapes is not None and sum(int(np.prod(s)) for s in shapes) < switches.XLA_FROM:
             return self._given(hyper, inputs)
         function, values, _ = self.update.computation(hyper, inputs)
         dtype = inputs['weight'].dtype.base_dtype.name

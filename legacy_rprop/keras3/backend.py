@@ -26,6 +26,7 @@ or by looking for the feature:
 """
 import collections
 import contextlib
+import functools
 import itertools
 import math
 import threading
@@ -333,15 +334,17 @@ def pieces(vector, shapes):
 
 def update_runner(update):
     """How this backend runs `update` (an element update on `OPS`,
-    `legacy_rprop.core.update`) on a state group of `size` weights:
-    ``runner(hyper, inputs, size)`` -> the new values by name.
+    `legacy_rprop.core.update`) on a state group of tensors of `shapes`
+    (the inputs are their concatenations, in that order): ``runner(hyper,
+    inputs, shapes)`` -> the new values by name.
 
     On TensorFlow a `tensorflow_ops.FusedUpdate`: a group of
     ``switches.XLA_FROM`` weights or more is one XLA computation (where XLA
     computes the rule exactly).  Keras compiles no training step with XLA on
     a machine without a GPU, and there each op of the rule would be a kernel
     of its own, one pass over memory each.  JAX compiles the whole step
-    itself (Keras' default there).
+    itself (Keras' default there); `InPlaceInOrder` arranges the update for
+    it.
 
     On PyTorch, which Keras runs eagerly by default, a group on the CPU is
     updated by the update torch.compile compiles (`compiled_update`: one
@@ -354,7 +357,71 @@ def update_runner(update):
         return tensorflow_ops.FusedUpdate(update)
     if BACKEND == 'torch':
         return CompiledWhenItPays(update)
-    return lambda hyper, inputs, size: update(hyper, inputs)
+    return InPlaceInOrder(update)
+
+
+class InPlaceInOrder(object):
+    """JAX's runner (`update_runner`): `update` on a state group of tensors
+    of `shapes`, arranged so that XLA copies no array and reads each input
+    once per output.
+
+    In a step Keras compiles, XLA on the CPU computes each output in a loop
+    of its own that reads the inputs it needs, and writes it into the
+    memory of the input it replaces (Keras' trainer donates the weights and
+    the state).  Two things cost passes over memory there:
+    - the weights and gradients of a group concatenated into vectors, and
+      the new weights cut out of one: so each tensor's new weights are
+      computed in its shape from its slice of the state vectors (XLA folds a
+      slice of a concatenation into the tensor);
+    - an input overwritten while other loops still have to read it, which
+      XLA copies first where the loops are not ordered by their data: so the
+      outputs are computed one after another (the weights, then each slot in
+      the update's order), each from a gradient that depends, through a
+      select on a condition that always holds, on one element of every
+      output computed before it.
+    iRprop- on 1e6 weights in one tensor: 12 floats read or written per
+    weight instead of 14, Rprop+ 12 instead of 20, 64-256-256-10's
+    tensors 12.5 instead of 20 (Keras' Adam: 10).  The numbers are those of
+    `update` on the whole group, which is element-wise; outside a trace
+    (Keras' ``run_eagerly``) it runs once, as it is."""
+
+    def __init__(self, update):
+        self.update = update
+
+    def __call__(self, hyper, inputs, shapes):
+        if not isinstance(inputs['weight'], jax.core.Tracer):
+            return self.update(hyper, inputs)
+        cuts = list(itertools.accumulate(math.prod(shape) for shape in shapes))[:-1]
+        vectors = {name: _split(value, cuts) for name, value in inputs.items()
+                   if jax.numpy.ndim(value) == 1}
+        weights = []
+        for k, shape in enumerate(shapes):
+            piece = dict(inputs)
+            piece.update((name, _reshape(parts[k], shape)) for name, parts in vectors.items())
+            weights.append(self.update(hyper, piece)['weight'])
+        new, written = {'weight': concatenated(weights)}, [w for w in weights if w.size]
+        for name in self.update.output_names[1:]:
+            # (a state vector, not a reshaped tensor: XLA would compute an
+            # element of a reshaped output again, from the inputs)
+            new[name] = self.update(hyper, dict(inputs, grad=_after(written, inputs['grad'])))[name]
+            written += [new[name]] if new[name].size else []
+        return new
+
+
+def _after(arrays, value):
+    """`value` made to depend on the first element of each of `arrays` (a
+    number with its lowest bit set is not 0, which XLA does not fold)."""
+    if not arrays:
+        return value
+    bits = [jax.lax.bitcast_convert_type(a[(0,) * a.ndim], _unsigned(a.dtype)) for a in arrays]
+    holds = functools.reduce(jax.numpy.logical_and, [(b | 1) != 0 for b in bits])
+    return jax.numpy.where(holds, value, jax.numpy.zeros_like(value))
+
+
+def _unsigned(dtype):
+    """The unsigned integer type of `dtype`'s size."""
+    return {2: jax.numpy.uint16, 4: jax.numpy.uint32,
+            8: jax.numpy.uint64}[jax.numpy.dtype(dtype).itemsize]
 
 
 class CompiledWhenItPays(object):
@@ -365,7 +432,7 @@ class CompiledWhenItPays(object):
     def __init__(self, update):
         self.update, self.compiled = update, None
 
-    def __call__(self, hyper, inputs, size):
+    def __call__(self, hyper, inputs, shapes):
         if (switches.FUSED and not _torch_compiling()
                 and inputs['weight'].device.type == 'cpu'):
             self.compiled = compiled_update(self.update, hyper, inputs)

@@ -285,9 +285,9 @@ class RProp(RpropArguments, keras.optimizers.Optimizer):
                           for name, value in shared.items())
             if self._grad_sums:
                 inputs['grad_sum'] = self._grad_sums[k].value
-            new = self._run_update(self._hyper_in[dtype], inputs,
-                                   self.layout.group_size(members))
-            weights = backend.pieces(new['weight'], [self.layout.shapes[i] for i in members])
+            shapes = [self.layout.shapes[i] for i in members]
+            new = self._run_update(self._hyper_in[dtype], inputs, shapes)
+            weights = backend.pieces(new['weight'], shapes)
             assignments.extend((variables[i], w) for i, w in zip(members, weights))
             assignments.extend((vectors[k], new[slot]) for slot, vectors in self._state.items())
             if self._grad_sums:

@@ -200,9 +200,9 @@ class RProp(backend.TfKerasArguments, backend.StepLoss, backend.SavedModelWarnin
                           for slot, vectors in self._state.items())
             if loss_rose is not None:
                 inputs['loss_rose'] = loss_rose
-            new = self._fused(hyper_in_dtype(self.hyper, dtype), inputs,
-                              self.layout.group_size(members))
-            weights = _pieces(new['weight'], [self.layout.shapes[i] for i in members])
+            shapes = [self.layout.shapes[i] for i in members]
+            new = self._fused(hyper_in_dtype(self.hyper, dtype), inputs, shapes)
+            weights = _pieces(new['weight'], shapes)
             assignments.extend((variables[i], w) for i, w in zip(members, weights))
             assignments.extend((vectors[k], new[slot]) for slot, vectors in self._state.items())
         return backend.assign_all(assignments, self.iterations, self._distribution_strategy)
