@@ -391,13 +391,12 @@ class InPlaceInOrder(object):
     def __call__(self, hyper, inputs, shapes):
         if not isinstance(inputs['weight'], jax.core.Tracer):
             return self.update(hyper, inputs)
-        cuts = list(itertools.accumulate(math.prod(shape) for shape in shapes))[:-1]
-        vectors = {name: _split(value, cuts) for name, value in inputs.items()
+        tensors = {name: pieces(value, shapes) for name, value in inputs.items()
                    if jax.numpy.ndim(value) == 1}
         weights = []
-        for k, shape in enumerate(shapes):
+        for k in range(len(shapes)):
             piece = dict(inputs)
-            piece.update((name, _reshape(parts[k], shape)) for name, parts in vectors.items())
+            piece.update((name, parts[k]) for name, parts in tensors.items())
             weights.append(self.update(hyper, piece)['weight'])
         new, written = {'weight': concatenated(weights)}, [w for w in weights if w.size]
         for name in self.update.output_names[1:]:
