@@ -43,7 +43,7 @@ class GradientFeeder(object):
         get_gradients = optimizer.get_gradients
 
         def recorded(*args, **kwargs):  # the gradients the update is given
-            delivered[:] = get_gradients(*args, **kwargs)
+            delivered[:] = after(loss, get_gradients(*args, **kwargs))
             return delivered
 
         optimizer.get_gradients = recorded
@@ -68,6 +68,21 @@ class GradientFeeder(object):
 
     def weights(self):
         return K.batch_get_value(self.params)
+
+
+def after(loss, grads):
+    """`grads`, read only once `loss` has its value.
+
+    On TensorFlow 1 a read of a (ref) variable can alias its buffer, and
+    nothing orders the loss's read of a weight before the update's write of
+    it (Keras orders only its own ops after the outputs): every write of the
+    step depends on a gradient, so gradients that wait for the loss order
+    every write after it. Theano runs a function's ops in one order."""
+    if K.backend() != 'tensorflow':
+        return list(grads)
+    import tensorflow as tf
+    with tf.control_dependencies([loss]):
+        return [tf.identity(g) for g in grads]
 
 
 def same_or_flushed(fed, got):
