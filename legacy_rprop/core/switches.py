@@ -11,7 +11,7 @@ nowhere else (once, at import); both change speed only, never a number.
   their update with XLA from this many weights of a model (of a state
   group) on (default 2000); below, the plain graph runs.  (Keras 3 on
   PyTorch compiles its update, of any size, once a run has been long
-  enough: `legacy_rprop.keras3.backend.compiled_update`.)
+  enough: `legacy_rprop.keras3.backend.run_update`.)
 """
 import os
 

@@ -22,7 +22,7 @@ or by looking for the feature:
   GPU;
 - on PyTorch, whose steps Keras runs eagerly by default, the update of a
   large state group is compiled by torch.compile once a run has been long
-  enough to pay for it (`compiled_update`).
+  enough to pay for it (`run_update`).
 """
 import collections
 import contextlib
@@ -128,7 +128,7 @@ else:
         """Whether the ops select the bits of `x` (a large tensor on the
         CPU, run eagerly) rather than call PyTorch's where."""
         return (x.device.type == 'cpu' and x.numel() >= _BRANCH_FREE_FROM
-                and not torch.compiler.is_compiling())
+                and not _torch_compiling())
 
     class _TorchOps(_NativeOps):
         """PyTorch's CPU kernel of where branches on every element: on a
@@ -203,31 +203,26 @@ else:
     _eager_seconds = collections.Counter()  # by update kind
     _compiled = {}  # by update kind: the compiled update, False where it cannot be
 
-    def compiled_update(update, hyper, inputs):
-        """`update` as torch.compile compiles it for `inputs` (one state
-        group on the CPU), or None where it is not compiled (yet).  Compiled
-        once per kind of update (its `key` and dtype) for every optimizer and
-        group size of the process, once the eager update of that kind has
-        taken `EAGER_SECONDS_BEFORE_COMPILING` (`eager_update`): a short run
-        never waits for the compiler, a long one waits once."""
-        kind = _kind(update, inputs)
-        if kind not in _compiled:
-            if _eager_seconds[kind] < EAGER_SECONDS_BEFORE_COMPILING:
-                return None
+    def run_update(update, hyper, inputs):
+        """`update` run on `inputs` (one state group on the CPU): the
+        update torch.compile compiles, in place, once the eager update of
+        its kind (its `key`, the rule, policy and accumulation, and the
+        weights' dtype) has taken `EAGER_SECONDS_BEFORE_COMPILING` in the
+        process, else its own ops, timed for its kind.  Compiled once per
+        kind for every optimizer and group size: a short run never waits
+        for the compiler, a long one waits once.  Returns the new values
+        and the compiled update (None where the update ran eagerly)."""
+        kind = update.key + (inputs['weight'].dtype,)
+        if kind not in _compiled and _eager_seconds[kind] >= EAGER_SECONDS_BEFORE_COMPILING:
             _compiled[kind] = _compile(update, hyper, inputs)
-        return _compiled[kind] or None
-
-    def eager_update(update, hyper, inputs):
-        """`update` run on its own ops, its time counted for its kind."""
-        start = _clock()
-        new = update(hyper, inputs)
-        _eager_seconds[_kind(update, inputs)] += _clock() - start
-        return new
-
-    def _kind(update, inputs):
-        """What tells apart the updates compiled once each: the update's
-        `key` (rule, policy, accumulation) and the weights' dtype."""
-        return update.key + (inputs['weight'].dtype,)
+        compiled = _compiled.get(kind) or None
+        if compiled is None:
+            start = _clock()
+            new = update(hyper, inputs)
+            _eager_seconds[kind] += _clock() - start
+            return new, None
+        compiled(hyper, inputs)
+        return {name: inputs[name] for name in update.output_names}, compiled
 
     def _compile(update, hyper, inputs):
         """`update` compiled, if it gives the eager update's bits on a probe
@@ -347,7 +342,7 @@ def update_runner(update):
     it.
 
     On PyTorch, which Keras runs eagerly by default, a group on the CPU is
-    updated by the update torch.compile compiles (`compiled_update`: one
+    updated by the update torch.compile compiles (`run_update`: one
     loop instead of some thirty element-wise passes, one call instead of
     thirty, faster from a few weights on) once the run has been long enough
     to pay for compiling it; the update's own ops run before that, inside a
@@ -425,7 +420,7 @@ def _unsigned(dtype):
 
 class CompiledWhenItPays(object):
     """PyTorch's runner (`update_runner`): `update` compiled by torch.compile
-    where and once that pays (`compiled_update`), else itself.
+    where and once that pays (`run_update`), else itself.
     `compiled`: the compiled update it ran last, or None."""
 
     def __init__(self, update):
@@ -434,11 +429,8 @@ class CompiledWhenItPays(object):
     def __call__(self, hyper, inputs, shapes):
         if (switches.FUSED and not _torch_compiling()
                 and inputs['weight'].device.type == 'cpu'):
-            self.compiled = compiled_update(self.update, hyper, inputs)
-            if self.compiled is None:
-                return eager_update(self.update, hyper, inputs)
-            self.compiled(hyper, inputs)  # in place
-            return {name: inputs[name] for name in self.update.output_names}
+            new, self.compiled = run_update(self.update, hyper, inputs)
+            return new
         return self.update(hyper, inputs)
 
 

@@ -350,7 +350,15 @@ def _steps_alone(variant, compiled, steps=3):
     optimizer.build(variables)
     if BACKEND == 'jax':
         import jax
-        step = jax.jit(_jax_step(optimizer)) if compiled else _jax_step(optimizer)
+
+        def jax_step(state, values, grad, loss):
+            def objective(values):  # its value is `loss`, its gradient `grad`
+                total = loss
+                for v, g in zip(values, grad):
+                    total = total + jax.numpy.sum((v - jax.lax.stop_gradient(v)) * g)
+                return optimizer.scale_loss(total)
+            return optimizer.stateless_apply(state, jax.grad(objective)(values), values)
+        step = jax.jit(jax_step) if compiled else jax_step
         state, values = [v.value for v in optimizer.variables], [v.value for v in variables]
         for grad, loss in zip(grads, losses):
             values, state = step(state, values, grad, np.float32(loss))
@@ -373,22 +381,6 @@ def _steps_alone(variant, compiled, steps=3):
         run([keras.ops.convert_to_tensor(g) for g in grad],
             keras.ops.convert_to_tensor(np.float32(loss)))
     return [keras.ops.convert_to_numpy(v.value) for v in variables]
-
-
-def _jax_step(optimizer):
-    """``step(state, values, grad, loss)`` -> ``(values, state)``: `optimizer`'s
-    step with the loss caught inside the differentiation, as Keras' trainer
-    runs it on JAX."""
-    import jax
-
-    def step(state, values, grad, loss):
-        def objective(values):  # its value is `loss`, its gradient `grad`
-            total = loss
-            for v, g in zip(values, grad):
-                total = total + jax.numpy.sum((v - jax.lax.stop_gradient(v)) * g)
-            return optimizer.scale_loss(total)
-        return optimizer.stateless_apply(state, jax.grad(objective)(values), values)
-    return step
 
 
 @pytest.mark.parametrize('variant', sorted(VARIANTS))
