@@ -32,7 +32,7 @@ FLOAT32_CASE_OF_EACH_MODEL = list({name: (name, variant) for name, variant, dtyp
 
 
 @pytest.mark.parametrize('name, variant', FLOAT32_CASE_OF_EACH_MODEL)
-def test_the_run_update_trains_the_model_as_the_eager_one(name, variant, monkeypatch,
+def test_the_compiled_update_trains_the_model_as_the_eager_one(name, variant, monkeypatch,
                                                                tmp_path, not_applicable):
     """On PyTorch eager, the update torch.compile compiles (`run_update`)
     gives every layer family of the zoo the weights, optimizer state and
