@@ -127,6 +127,45 @@ def flat_from_per_tensor(class_name, variant, layout, flat_shapes, arrays):
     return layout.from_per_tensor(arrays, flat_shapes)
 
 
+class PerTensorState(object):
+    """`get_weights_per_tensor` and `set_weights_per_tensor` of a flavour
+    whose state is one vector per slot and state group (`layout`, None
+    until the state is made): the last arrays of its ``get_weights()``,
+    after `arrays_before_state()` of its own (tf.keras' and Keras 3's
+    iteration count, ...), in the order of `layout`'s flat state, which
+    ``set_weights`` takes back.  `state_made_by` says, in the error before
+    the state is made, what makes it."""
+
+    state_made_by = 'build it with optimizer.build(model.trainable_variables)'
+
+    def arrays_before_state(self):
+        """How many arrays of ``get_weights()`` come before the state."""
+        raise NotImplementedError
+
+    def get_weights_per_tensor(self):
+        """The state as one array per slot and weight tensor (``step_size``
+        of every weight in the model's order, then ``prev_grad``, ...), then
+        iRprop+'s prev_loss: as every flavour gives it.  Empty before the
+        state is made."""
+        if getattr(self, 'layout', None) is None:
+            return []
+        return self.layout.to_per_tensor(self.get_weights()[self.arrays_before_state():])
+
+    def set_weights_per_tensor(self, arrays):
+        """Load state given as one array per slot and weight tensor: what
+        `get_weights_per_tensor` gives here and in every other flavour
+        (also with the prev_move of versions up to 0.6), so a run can go on
+        from another Keras; the arrays before the state (the iteration
+        count) stay.  Raises `OptimizerStateError` if the arrays do not fit
+        this variant and model, ValueError before the state is made."""
+        if getattr(self, 'layout', None) is None:
+            raise not_built_error(type(self).__name__, self.state_made_by)
+        weights, head = self.get_weights(), self.arrays_before_state()
+        self.set_weights(weights[:head] + flat_from_per_tensor(
+            type(self).__name__, self.variant, self.layout,
+            [np.shape(w) for w in weights[head:]], arrays))
+
+
 def slot_major(per_weight, n_slots):
     """Arrays laid out weight by weight (each weight's `n_slots` slots one
     after the other: tf.keras' legacy API) laid out slot by slot (each

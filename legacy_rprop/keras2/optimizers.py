@@ -10,9 +10,8 @@ from keras.optimizers import Optimizer, clip_norm
 from legacy_rprop.core.arguments import RPROP_DOC, RpropArguments, question_class
 from legacy_rprop.core.layout import StateLayout
 from legacy_rprop.core.rules import VARIANTS
-from legacy_rprop.core.state import (OptimizerStateError, check_saved_between_steps,
-                                     check_state_fits, flat_from_per_tensor, not_built_error,
-                                     saved_layouts)
+from legacy_rprop.core.state import (OptimizerStateError, PerTensorState,
+                                     check_saved_between_steps, check_state_fits, saved_layouts)
 from legacy_rprop.core.update import (AccumulatingUpdate, ElementUpdate, counted_batch,
                                       hyper_in_dtype, loss_to_remember)
 from legacy_rprop.keras2 import backend
@@ -22,9 +21,11 @@ from legacy_rprop.keras2.ordering import assign_after_reads, updates_of_one_step
 __all__ = ['RProp', 'Rprop', 'OptimizerStateError']
 
 
-class RProp(RpropArguments, Optimizer):
+class RProp(PerTensorState, RpropArguments, Optimizer):
     __doc__ = RPROP_DOC
     keras_keywords = ('clipnorm', 'clipvalue')
+    state_made_by = ("Keras makes it with the model's training function (the first fit or "
+                     'train_on_batch)')
 
     def get_config(self):
         config = self.rprop_config()
@@ -201,29 +202,8 @@ class RProp(RpropArguments, Optimizer):
                                   weights)
         super(RProp, self).set_weights(weights)
 
-    def get_weights_per_tensor(self):
-        """The state as one array per slot and weight tensor, in the order
-        of `get_weights` (``step_size`` of every weight tensor in Keras'
-        order, then ``prev_grad``, ...): the layout of versions 0.1.0 to
-        0.4.0, which `set_weights` also takes.  Empty before the training
-        step is built, as `get_weights` is."""
-        layout = getattr(self, 'layout', None)
-        return [] if layout is None else layout.to_per_tensor(self.get_weights())
-
-    def set_weights_per_tensor(self, arrays):
-        """Load state given as one array per slot and weight tensor: what
-        `get_weights_per_tensor` gives here and in every other flavour, so a
-        run can go on from another Keras.  Raises `OptimizerStateError` if
-        the arrays do not fit this variant and model, ValueError before the
-        training step is built (`set_weights` also takes this layout)."""
-        layout = getattr(self, 'layout', None)
-        if layout is None:
-            raise not_built_error(type(self).__name__,
-                                  "Keras makes it with the model's training function (the "
-                                  'first fit or train_on_batch)')
-        self.set_weights(flat_from_per_tensor(
-            type(self).__name__, self.variant, layout,
-            [tuple(K.int_shape(w)) for w in self.weights], arrays))
+    def arrays_before_state(self):
+        return 0
 
     def _state_variable(self, slot, k):
         """One slot's state for the weights of group k, as one vector."""

@@ -11,8 +11,8 @@ import numpy as np
 from legacy_rprop.core.arguments import RPROP_DOC, RpropArguments, question_class
 from legacy_rprop.core.layout import StateLayout
 from legacy_rprop.core.rules import VARIANTS
-from legacy_rprop.core.state import (check_saved_between_steps, check_state_fits, fitting,
-                                     flat_from_per_tensor, not_built_error, saved_layouts)
+from legacy_rprop.core.state import (PerTensorState, check_saved_between_steps, check_state_fits,
+                                     fitting, saved_layouts)
 from legacy_rprop.core.update import (AccumulatingUpdate, ElementUpdate, counted_batch,
                                       loss_to_remember)
 from legacy_rprop.keras3 import backend
@@ -42,7 +42,7 @@ KERAS3_DOC = """
 
 
 @keras.saving.register_keras_serializable(package='legacy_rprop')
-class RProp(RpropArguments, keras.optimizers.Optimizer):
+class RProp(PerTensorState, RpropArguments, keras.optimizers.Optimizer):
     __doc__ = RPROP_DOC + KERAS3_DOC
     keras_keywords = ('name', 'clipnorm', 'clipvalue', 'global_clipnorm', 'use_ema',
                       'ema_momentum', 'ema_overwrite_frequency', 'loss_scale_factor',
@@ -149,33 +149,12 @@ class RProp(RpropArguments, keras.optimizers.Optimizer):
 
     def get_weights(self):
         """The values of `variables` as arrays, in their order: what
-        `set_weights` takes back (Keras 3's optimizers have no such method)."""
+        `set_weights` takes back (Keras 3's optimizers have no such method);
+        the state (`state_variables`) is last."""
         return [keras.ops.convert_to_numpy(v.value) for v in self.variables]
 
-    def get_weights_per_tensor(self):
-        """The state as one array per slot and weight tensor (``step_size``
-        of every weight in the model's order, then ``prev_grad``, ...), then
-        iRprop+'s prev_loss: as the other flavours give it.  Empty before
-        the optimizer is built."""
-        if self.layout is None:
-            return []
-        return self.layout.to_per_tensor([keras.ops.convert_to_numpy(v.value)
-                                          for v in self.state_variables])
-
-    def set_weights_per_tensor(self, arrays):
-        """Load state given as one array per slot and weight tensor: what
-        `get_weights_per_tensor` gives here and in every other flavour, so a
-        run can go on from another Keras (the iteration count stays).
-        Raises `OptimizerStateError` if the arrays do not fit this variant
-        and model, ValueError before the optimizer is built."""
-        if self.layout is None:
-            raise not_built_error(type(self).__name__,
-                                  'build it with optimizer.build(model.trainable_variables)')
-        state = self.state_variables
-        flat = flat_from_per_tensor(type(self).__name__, self.variant, self.layout,
-                                    [tuple(v.shape) for v in state], arrays)
-        others = self.variables[:len(self.variables) - len(state)]
-        self.set_weights([keras.ops.convert_to_numpy(v.value) for v in others] + flat)
+    def arrays_before_state(self):
+        return len(self.variables) - len(self.state_variables)
 
     def set_weights(self, weights):
         """Load state saved by `get_weights` (or with the model); for Rprop+

@@ -13,9 +13,9 @@ from legacy_rprop.core import tensorflow_ops
 from legacy_rprop.core.arguments import RPROP_DOC, question_class
 from legacy_rprop.core.layout import StateLayout
 from legacy_rprop.core.rules import VARIANTS
-from legacy_rprop.core.state import (OptimizerStateError, check_state_fits, fitting,
-                                     flat_from_per_tensor, not_built_error, saved_layouts,
-                                     saved_layouts_per_weight, slot_major)
+from legacy_rprop.core.state import (OptimizerStateError, PerTensorState, check_state_fits,
+                                     fitting, saved_layouts, saved_layouts_per_weight,
+                                     slot_major)
 from legacy_rprop.core.update import ElementUpdate, hyper_in_dtype, loss_to_remember
 from legacy_rprop.tfkeras import backend
 
@@ -33,8 +33,8 @@ CURRENT_API_DOC = """
     """
 
 
-class RProp(backend.TfKerasArguments, backend.StepLoss, backend.SavedModelWarning,
-            backend.CurrentOptimizerBase):
+class RProp(PerTensorState, backend.TfKerasArguments, backend.StepLoss,
+            backend.SavedModelWarning, backend.CurrentOptimizerBase):
     __doc__ = RPROP_DOC + CURRENT_API_DOC
 
     def _init_keras_optimizer(self, kwargs):
@@ -95,28 +95,8 @@ class RProp(backend.TfKerasArguments, backend.StepLoss, backend.SavedModelWarnin
         (`layout`), then iRprop+'s prev_loss."""
         return [v.numpy() for v in self.variables]
 
-    def get_weights_per_tensor(self):
-        """The state as one array per slot and weight tensor (``step_size``
-        of every weight in the model's order, then ``prev_grad``, ...), then
-        iRprop+'s prev_loss: as the other flavours give it.  Empty before
-        the optimizer is built."""
-        if self.layout is None:
-            return []
-        return self.layout.to_per_tensor(self.get_weights()[1:])
-
-    def set_weights_per_tensor(self, arrays):
-        """Load state given as one array per slot and weight tensor: what
-        `get_weights_per_tensor` gives here and in every other flavour, so a
-        run can go on from another Keras (the iteration count stays).
-        Raises `OptimizerStateError` if the arrays do not fit this variant
-        and model, ValueError before the optimizer is built."""
-        if self.layout is None:
-            raise not_built_error(type(self).__name__,
-                                  'build it with optimizer.build(model.trainable_variables)')
-        variables = self.variables
-        flat = flat_from_per_tensor(type(self).__name__, self.variant, self.layout,
-                                    [tuple(v.shape.as_list()) for v in variables[1:]], arrays)
-        self.set_weights([variables[0].numpy()] + flat)
+    def arrays_before_state(self):
+        return 1  # the iteration count
 
     def set_weights(self, weights):
         """Load state saved by `get_weights` (or with the model, ``.h5``),
