@@ -26,9 +26,10 @@ Keras runs on (``KERAS_BACKEND``).
    counts as read and written, per weight, in units of the weights' dtype
    ("passes": reading the weight and writing it back is 2).
 
-On PyTorch eager the update is compiled by torch.compile at the first
-step, so that the rounds time it (in training it is compiled once the
-eager update has taken 10 s).
+On PyTorch eager the update of a state group of 2048 weights or more is
+compiled by torch.compile at the first step, so that the rounds time it
+(in training it is compiled once the eager update has taken 10 s); a
+smaller group runs eagerly, as in training.
 
 ``--jit-compile true`` compiles every step: on TensorFlow with XLA also on
 a machine without a GPU (where Keras' default does not), on PyTorch the

@@ -10,8 +10,8 @@ nowhere else (once, at import); both change speed only, never a number.
   optimizer, tf.keras' on its current optimizer API and Keras 3's compile
   their update with XLA from this many weights of a model (of a state
   group) on (default 2000); below, the plain graph runs.  (Keras 3 on
-  PyTorch compiles its update, of any size, once a run has been long
-  enough: `legacy_rprop.keras3.backend.run_update`.)
+  PyTorch compiles its update of a group of 2048 weights or more once a
+  run has been long enough: `legacy_rprop.keras3.backend.run_update`.)
 """
 import os
 

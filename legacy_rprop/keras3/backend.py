@@ -199,6 +199,13 @@ else:
     # compiled: compiling takes some 3-5 s (from Inductor's cache) to 25 s
     # (the first time on a machine), which only a run that long pays back
     EAGER_SECONDS_BEFORE_COMPILING = 10.
+    # a group of fewer weights runs its own ops in every run: between the
+    # other work of a training step, calling the compiled update (Dynamo's
+    # and Inductor's wrappers) took longer than the eager ops on a few
+    # thousand weights (timed right after a train_on_batch: 17 weights
+    # 63-122 us eagerly, 128-153 us compiled, every variant; 3000 weights
+    # 74-178 against 140-153; 8000 weights 96-199 against 142-169)
+    COMPILED_FROM = 2 ** 11
     _clock = time.perf_counter
     _eager_seconds = collections.Counter()  # by update kind
     _compiled = {}  # by update kind: the compiled update, False where it cannot be
@@ -283,7 +290,10 @@ else:
         return bool(((got.view(bits) == want.view(bits)) | (got.isnan() & want.isnan())).all())
 
     def cast(tensor, dtype):
-        return torch.as_tensor(tensor, dtype=getattr(torch, dtype))
+        dtype = getattr(torch, dtype)
+        if isinstance(tensor, torch.Tensor) and tensor.dtype == dtype:
+            return tensor  # (a call fewer per gradient and step)
+        return torch.as_tensor(tensor, dtype=dtype)
 
 cast.__doc__ = """`tensor` (or a Python number) in the float `dtype` (a name:
 'float32'); itself if it is."""
@@ -341,13 +351,13 @@ def update_runner(update):
     itself (Keras' default there); `InPlaceInOrder` arranges the update for
     it.
 
-    On PyTorch, which Keras runs eagerly by default, a group on the CPU is
-    updated by the update torch.compile compiles (`run_update`: one
-    loop instead of some thirty element-wise passes, one call instead of
-    thirty, faster from a few weights on) once the run has been long enough
-    to pay for compiling it; the update's own ops run before that, inside a
-    step torch.compile compiles whole (``jit_compile=True``) and with
-    ``LEGACY_RPROP_FUSED=0``."""
+    On PyTorch, which Keras runs eagerly by default, a group of
+    `COMPILED_FROM` weights or more on the CPU is updated by the update
+    torch.compile compiles (`run_update`: one loop instead of some thirty
+    element-wise passes) once the run has been long enough to pay for
+    compiling it; the update's own ops run before that, on a smaller group,
+    inside a step torch.compile compiles whole (``jit_compile=True``) and
+    with ``LEGACY_RPROP_FUSED=0``."""
     if BACKEND == 'tensorflow':
         return tensorflow_ops.FusedUpdate(update)
     if BACKEND == 'torch':
@@ -420,15 +430,18 @@ def _unsigned(dtype):
 
 class CompiledWhenItPays(object):
     """PyTorch's runner (`update_runner`): `update` compiled by torch.compile
-    where and once that pays (`run_update`), else itself.
-    `compiled`: the compiled update it ran last, or None."""
+    where and once that pays (`run_update`: a group of `COMPILED_FROM`
+    weights or more on the CPU, in an eager step), else itself.
+    `compiled`: the compiled update of the last group that `run_update`
+    ran, or None."""
 
     def __init__(self, update):
         self.update, self.compiled = update, None
 
     def __call__(self, hyper, inputs, shapes):
-        if (switches.FUSED and not _torch_compiling()
-                and inputs['weight'].device.type == 'cpu'):
+        weight = inputs['weight']
+        if (switches.FUSED and weight.numel() >= COMPILED_FROM
+                and weight.device.type == 'cpu' and not _torch_compiling()):
             new, self.compiled = run_update(self.update, hyper, inputs)
             return new
         return self.update(hyper, inputs)
@@ -534,9 +547,11 @@ def assign_all(pairs, strategy=None):
     as Keras' own optimizers write them."""
     if BACKEND == 'torch' and not _torch_compiling():
         # one call for all, not one Keras assign (and its checks) per
-        # variable; none for a value the compiled update wrote in place
-        pairs = [(variable.value, value) for variable, value in pairs
-                 if not _is_in(value, variable.value)]
+        # variable; none for a value the compiled update wrote in place.
+        # Each variable's value read once: Keras' value property looks up
+        # the device and its scopes at every read
+        owns = [(variable.value, value) for variable, value in pairs]
+        pairs = [(own, value) for own, value in owns if not _is_in(value, own)]
         if pairs:
             torch._foreach_copy_(*zip(*pairs))
         return

@@ -103,8 +103,9 @@ def test_tiny_gradients_adapt_the_step_size_as_any_others(variant, mode):
 # a state group is updated by one computation compiled apart from the step:
 # XLA's on TensorFlow from XLA_FROM weights on (also inside a step XLA
 # compiles whole; with XLA_FROM = 0 every group is, the reference streams'
-# too), torch.compile's in PyTorch's eager step once a run has been long
-# (with EAGER_SECONDS_BEFORE_COMPILING = 0 from the first step)
+# too), torch.compile's in PyTorch's eager step from COMPILED_FROM weights
+# on once a run has been long (with EAGER_SECONDS_BEFORE_COMPILING = 0 from
+# the first step, with COMPILED_FROM = 0 the streams' groups too)
 APART = {'tensorflow': 'function', 'torch': 'eager'}.get(BACKEND, 'jit')
 FUSED_CASES = ([(variant, 'ordinary', 'skip', mode, 'float32') for variant in sorted(VARIANTS)
                 for mode in (sorted(MODES) if BACKEND == 'tensorflow' else [APART])]
@@ -137,8 +138,9 @@ def test_the_update_compiled_apart_from_the_step_matches_the_reference(
     from legacy_rprop.core import switches
     from legacy_rprop.keras3 import backend
     monkeypatch.setattr(switches, 'XLA_FROM', 0)
-    if BACKEND == 'torch':  # compiled at the first step
+    if BACKEND == 'torch':  # compiled at the first step, the streams' few weights too
         monkeypatch.setattr(backend, 'EAGER_SECONDS_BEFORE_COMPILING', 0.)
+        monkeypatch.setattr(backend, 'COMPILED_FROM', 0)
     keras.backend.set_floatx(dtype)
     hyper = dict(init_alpha=0.05)
     optimizer = RProp(variant=variant, nonfinite=nonfinite, **hyper)
@@ -149,17 +151,17 @@ def test_the_update_compiled_apart_from_the_step_matches_the_reference(
 
 
 def test_which_state_groups_are_compiled_apart_from_the_step(monkeypatch, not_applicable):
-    """On TensorFlow a model of XLA_FROM weights or more: its group compiled
-    once, a smaller model's not at all; on PyTorch a group of any size,
-    one weight's too."""
+    """A model of XLA_FROM (TensorFlow) or COMPILED_FROM (PyTorch) weights
+    or more: its group compiled, a smaller model's not at all."""
     if BACKEND == 'jax':
         return not_applicable('JAX compiles the whole step, the update in it')
     from legacy_rprop.core.switches import XLA_FROM
     from legacy_rprop.keras3 import backend
+    threshold = XLA_FROM
     if BACKEND == 'torch':  # compiled at the first step
         monkeypatch.setattr(backend, 'EAGER_SECONDS_BEFORE_COMPILING', 0.)
-    sizes = {'tensorflow': ((XLA_FROM, True), (XLA_FROM - 1, False)),
-             'torch': ((XLA_FROM, True), (1, True))}[BACKEND]
+        threshold = backend.COMPILED_FROM
+    sizes = ((threshold, True), (threshold - 1, False))
     for size, compiled in sizes:
         optimizer = RProp(variant='iRprop-')
         feeder = GradientFeeder(optimizer, [np.zeros(size, 'float32')], APART)
@@ -184,6 +186,7 @@ def test_the_update_is_compiled_once_the_eager_one_has_taken_long_enough(
     monkeypatch.setattr(backend, '_eager_seconds', backend.collections.Counter())
     monkeypatch.setattr(backend, '_clock', itertools.count().__next__)
     monkeypatch.setattr(backend, 'EAGER_SECONDS_BEFORE_COMPILING', 30.)
+    monkeypatch.setattr(backend, 'COMPILED_FROM', 0)  # the stream's few weights too
     optimizer = RProp(variant='Rprop+')
 
     def gradients_checking_the_path():
@@ -215,6 +218,7 @@ def test_the_eager_update_runs_where_the_compiled_one_cannot(failure, monkeypatc
     from legacy_rprop.core import switches
     from legacy_rprop.keras3 import backend
     monkeypatch.setattr(backend, 'EAGER_SECONDS_BEFORE_COMPILING', 0.)
+    monkeypatch.setattr(backend, 'COMPILED_FROM', 0)
     monkeypatch.setattr(backend, '_compiled', {})
     if failure == 'no compiler':
         def compile_fails(*_, **__):
