@@ -8,7 +8,11 @@ Keras runs on (``KERAS_BACKEND``).
    the backend (``jit_compile='auto'``: XLA on JAX, on TensorFlow only
    where it sees a GPU, eager on PyTorch), every optimizer timed
    interleaved in rounds from the same weights, median over rounds; each
-   Rprop variant's step as a multiple of Adam's.
+   Rprop variant's step as a multiple of Adam's.  On PyTorch eager also
+   the optimizer's ``apply`` inside those steps (the median of its calls,
+   "apply, us"): the optimizer's share of a step, timed where the step's
+   other work leaves it cold, and steadier than the whole step's ratio,
+   which moves by a few percent from run to run.
 2. The optimizer's step alone (``--tensors``): one update of the weights
    ``sizes`` (one tensor of N elements, or ``mlp``: the six tensors of
    64-256-256-10) per step, from a cycle of random gradients whose signs
@@ -45,6 +49,7 @@ the step alone of ours, Keras' and torch.optim's optimizers with
 """
 import argparse
 import json
+import time
 
 import keras
 import numpy as np
@@ -85,6 +90,9 @@ def network(sizes, optimizer, jit_compile='auto'):
 
 
 def time_model(sizes, samples, rounds, steps, jit_compile='auto'):
+    """The step's ms by optimizer name, and on PyTorch eager also the
+    microseconds of the optimizer's ``apply`` inside those steps (median
+    of its calls; else None)."""
     rng = np.random.RandomState(0)
     x = rng.uniform(-1, 1, size=(samples, sizes[0])).astype('float32')
     y = (rng.uniform(size=(samples, sizes[-1])) > 0.5).astype('float32')
@@ -102,9 +110,28 @@ def time_model(sizes, samples, rounds, steps, jit_compile='auto'):
             for variable, value in zip(model.optimizer.variables, state):
                 variable.assign(value)
         restarts[name] = restart
+    applies = None
+    if BACKEND == 'torch' and jit_compile is not True:  # a step run eagerly
+        applies = {name: timed_apply(model.optimizer) for name, model in models.items()}
     seconds = seconds_per_step({name: (lambda _, m=m: m.train_on_batch(x, y))
                                 for name, m in models.items()}, rounds, steps, before=restarts)
-    return {name: 1e3 * t for name, t in seconds.items()}
+    apply_us = applies and {name: 1e6 * float(np.median(t)) for name, t in applies.items()}
+    return {name: 1e3 * t for name, t in seconds.items()}, apply_us
+
+
+def timed_apply(optimizer):
+    """Time every call of `optimizer`'s ``apply`` from now on, into the
+    list returned (seconds): the optimizer's share of an eager step, which
+    the step's other work leaves cold, as in training."""
+    apply, seconds = optimizer.apply, []
+
+    def timed(*args, **kwargs):
+        start = time.perf_counter()
+        result = apply(*args, **kwargs)
+        seconds.append(time.perf_counter() - start)
+        return result
+    optimizer.apply = timed
+    return seconds
 
 
 # -- 2. the optimizer's step alone
@@ -348,16 +375,23 @@ def main():
           % (keras.__version__, BACKEND, backend_module.__version__, jit_compile, args.rounds,
              args.steps))
     if args.models:
-        print('\nwhole training step (train_on_batch), ms and x Adam')
+        print('\nwhole training step (train_on_batch), ms and x Adam%s' % (
+            "; on PyTorch eager the optimizer's apply inside it, us and x Adam"
+            if BACKEND == 'torch' and jit_compile is not True else ''))
         print('%-15s %8s %8s  %s' % ('model', 'SGD', 'Adam',
                                      '  '.join('%12s' % v for v in VARIANTS)))
         for label in args.models:
             keras.backend.clear_session()
             sizes, samples = MODELS[label]
-            ms = time_model(sizes, samples, args.rounds, args.steps, jit_compile)
+            ms, apply_us = time_model(sizes, samples, args.rounds, args.steps, jit_compile)
             results['ms_per_step'][label] = ms
             print('%-15s %8.3f %8.3f  %s' % (label, ms['SGD'], ms['Adam'], '  '.join(
                 '%12.2f' % (ms[v] / ms['Adam']) for v in VARIANTS)), flush=True)
+            if apply_us:
+                results.setdefault('apply_in_step_us', {})[label] = apply_us
+                ratios = '  '.join('%12.2f' % (apply_us[v] / apply_us['Adam']) for v in VARIANTS)
+                print('%-15s %8.0f %8.0f  %s' % ('  apply, us', apply_us['SGD'], apply_us['Adam'],
+                                                 ratios), flush=True)
     if args.tensors:
         print("\nthe optimizer's step alone (%s gradients), ms (x Keras Adam)" % args.gradients)
         for label in args.tensors:

@@ -124,6 +124,11 @@ else:
         """Whether `bits` (a float's, viewed as integers) is one 0-d +0."""
         return not bits.dim() and not bits.item()
 
+    # 0-d constants to compare with: a Python number costs PyTorch's eager
+    # op a tensor of its own at every call (1.4 us of 2.3 for a comparison
+    # of 17 floats)
+    _ZERO, _INF = torch.tensor(0.), torch.tensor(math.inf)
+
     def _branch_free(x):
         """Whether the ops select the bits of `x` (a large tensor on the
         CPU, run eagerly) rather than call PyTorch's where."""
@@ -164,20 +169,23 @@ else:
         def zeros_like(self, x):
             return x.new_zeros(())  # broadcast by where: nothing to fill
 
+        def negative(self, x):
+            return torch.neg(x)  # IEEE negation, without a tensor made of a Python -1.
+
         def is_finite(self, x):
             if not self._as_mask(x):
                 # two passes; PyTorch's isfinite took 2.5 times as long (1e5 floats)
-                return x.abs() < math.inf
+                return x.abs() < _INF
             # the exponent's bits, less all of them set: negative where finite
             exponent = _EXPONENT[x.dtype]
             return (x.view(_BITS[x.dtype]) & exponent).sub_(exponent).bitwise_right_shift_(
                 _SPREAD[x.dtype])
 
         def is_positive(self, x):
-            return self._is_zero(1. - x) if self._as_mask(x) else x > 0
+            return self._is_zero(1. - x) if self._as_mask(x) else x > _ZERO
 
         def is_negative(self, x):
-            return self._is_zero(x + 1.) if self._as_mask(x) else x < 0
+            return self._is_zero(x + 1.) if self._as_mask(x) else x < _ZERO
 
         @staticmethod
         def _as_mask(x):
