@@ -22,7 +22,7 @@ from legacy_rprop import _registration
 from legacy_rprop.core.rules import DEFAULT_VARIANT, VARIANTS
 from legacy_rprop.core.state import OptimizerStateError
 
-__version__ = '0.8.2'
+__version__ = '0.8.3'
 
 # the multi-backend flavour's names, imported from legacy_rprop.keras2 on first use
 _KERAS2_NAMES = ('RProp', 'Rprop', 'FullBatchCheck', 'MiniBatchError', 'load_latest_checkpoint',
