@@ -111,12 +111,18 @@ def time_model(sizes, samples, rounds, steps, jit_compile='auto'):
                 variable.assign(value)
         restarts[name] = restart
     applies = None
-    if BACKEND == 'torch' and jit_compile is not True:  # a step run eagerly
+    if times_apply(jit_compile):
         applies = {name: timed_apply(model.optimizer) for name, model in models.items()}
     seconds = seconds_per_step({name: (lambda _, m=m: m.train_on_batch(x, y))
                                 for name, m in models.items()}, rounds, steps, before=restarts)
     apply_us = applies and {name: 1e6 * float(np.median(t)) for name, t in applies.items()}
     return {name: 1e3 * t for name, t in seconds.items()}, apply_us
+
+
+def times_apply(jit_compile):
+    """Whether the whole steps also time the optimizer's ``apply``: on
+    PyTorch run eagerly (elsewhere it runs inside a compiled step)."""
+    return BACKEND == 'torch' and jit_compile is not True
 
 
 def timed_apply(optimizer):
@@ -377,7 +383,7 @@ def main():
     if args.models:
         print('\nwhole training step (train_on_batch), ms and x Adam%s' % (
             "; on PyTorch eager the optimizer's apply inside it, us and x Adam"
-            if BACKEND == 'torch' and jit_compile is not True else ''))
+            if times_apply(jit_compile) else ''))
         print('%-15s %8s %8s  %s' % ('model', 'SGD', 'Adam',
                                      '  '.join('%12s' % v for v in VARIANTS)))
         for label in args.models:

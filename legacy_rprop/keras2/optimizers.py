@@ -192,7 +192,7 @@ class RProp(PerTensorState, RpropArguments, Optimizer):
         flat_shapes = [tuple(K.int_shape(w)) for w in self.weights]
         if layout is not None:
             blocks = (len(layout.groups), len(layout.shapes), len(layout.by_dtype().groups))
-            for saved in saved_layouts(self.variant, weights, 0, blocks):
+            for saved in saved_layouts(self.variant, weights, self.arrays_before_state(), blocks):
                 converted = layout.converted(saved, flat_shapes)
                 if converted is not None:
                     weights = converted

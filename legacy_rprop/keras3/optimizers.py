@@ -190,8 +190,8 @@ class RProp(PerTensorState, RpropArguments, keras.optimizers.Optimizer):
         the prev_move of versions up to 0.6."""
         if self.layout is None:
             return weights
-        head = len(variables) - len(self.state_variables)
-        return fitting(saved_layouts(self.variant, weights, head, [len(self.layout.groups)]),
+        return fitting(saved_layouts(self.variant, weights, self.arrays_before_state(),
+                                     [len(self.layout.groups)]),
                        [tuple(v.shape) for v in variables]) or weights
 
     def _check_state_fits(self, variables, weights):

@@ -128,8 +128,8 @@ class RProp(PerTensorState, backend.TfKerasArguments, backend.StepLoss,
         to 0.6, left out."""
         if self.layout is None:
             return weights
-        own = fitting(saved_layouts(self.variant, weights, 1, [len(self.layout.groups)]),
-                      expected)
+        own = fitting(saved_layouts(self.variant, weights, self.arrays_before_state(),
+                                    [len(self.layout.groups)]), expected)
         if own is not None:
             return own
         slots = VARIANTS[self.variant].slots
